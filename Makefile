@@ -1,0 +1,39 @@
+# The two commands: `make lab` (set up, then open JupyterLab on lectures/) and
+# `make test` (set up, then run the whole suite). Both work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: lab test lint release check-release clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch is pinned to 2.13.0 in pyproject.toml: with a CPU wheel on the machine,
+	# pip takes it instead of downloading the CUDA build.
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=lectures $(LAB_ARGS)
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check shared autograder tests
+	$(BIN)/ruff format --check shared autograder tests
+	$(BIN)/mypy shared autograder
+
+release: $(STAMP)
+	$(BIN)/python -m autograder release
+
+check-release: $(STAMP)
+	$(BIN)/python -m autograder release --check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,107 @@
+"""Reference values for hidden tests, recorded from `solutions/` and never typed by hand.
+
+A hidden test cell calls ``expect("01_score_function/part_a/random_4x3", value)``.
+
+* When ``PGCOURSE_RECORD`` names a directory, the call *records* ``value`` (the reference
+  solution's output) into ``<dir>/<assignment>.json``. ``python -m autograder release``
+  does this by executing every solution notebook, so the references always come from
+  ``solutions/`` and a test fails when the committed files are stale.
+* Otherwise the call *compares* ``value`` (the student's output) with the recorded one,
+  using ``shared.checking`` on plain float arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shared.checking import check_close
+
+EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
+RECORD_ENV = "PGCOURSE_RECORD"
+
+
+def _split(key: str) -> tuple[str, str]:
+    assignment, sep, case = key.partition("/")
+    if not sep or not case:
+        raise ValueError(f"expected key {key!r} must look like 'assignment/case'")
+    return assignment, case
+
+
+def _as_array(value: Any) -> np.ndarray:
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, dtype=np.float64)
+
+
+def _record(key: str, entry: dict[str, Any]) -> None:
+    assignment, case = _split(key)
+    path = Path(os.environ[RECORD_ENV]) / f"{assignment}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = json.loads(path.read_text()) if path.exists() else {}
+    table[case] = entry
+    path.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
+
+
+def load(assignment: str, directory: Path = EXPECTED_DIR) -> dict[str, Any]:
+    """All recorded reference values of one assignment (grading, all lectures)."""
+    path = directory / f"{assignment}.json"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no recorded reference values for {assignment!r} at {path}: "
+            "run `make release` to record them from solutions/"
+        )
+    return json.loads(path.read_text())
+
+
+def _lookup(key: str) -> dict[str, Any]:
+    assignment, case = _split(key)
+    table = load(assignment)
+    if case not in table:
+        raise KeyError(
+            f"no recorded reference for {key!r}: run `make release` to re-record "
+            "the reference values from solutions/"
+        )
+    return table[case]
+
+
+def expect(
+    key: str,
+    actual: Any,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    hint: str | None = None,
+) -> None:
+    """Compare a numeric result with the reference recorded from solutions/ (all lectures)."""
+    if os.environ.get(RECORD_ENV):
+        array = _as_array(actual)
+        _record(key, {"shape": list(array.shape), "data": array.ravel().tolist()})
+        return
+    entry = _lookup(key)
+    expected = np.asarray(entry["data"], dtype=np.float64).reshape(entry["shape"])
+    check_close(_split(key)[1], actual, expected, rtol=rtol, atol=atol, hint=hint)
+
+
+def expect_choice(key: str, answer: Iterable[int]) -> None:
+    """Compare a multiple-choice answer (a set of option numbers) with the reference."""
+    if os.environ.get(RECORD_ENV):
+        _record(key, {"choice": sorted(int(x) for x in answer)})
+        return
+    try:
+        given = sorted({int(x) for x in answer})
+    except (TypeError, ValueError) as err:
+        raise AssertionError(
+            f"{_split(key)[1]}: the answer must be a set of option numbers, "
+            f"such as {{1, 3}}; got {answer!r}"
+        ) from err
+    if given != _lookup(key)["choice"]:
+        raise AssertionError(
+            f"{_split(key)[1]}: {set(given) or '{}'} is not the right selection. "
+            "Re-read the options: each one is either always true or has a counterexample."
+        )

@@ -1,0 +1,116 @@
+"""Generate `lectures/` and the hidden tests' reference values from `solutions/`."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from autograder import course, execute
+from autograder.expected import EXPECTED_DIR, RECORD_ENV
+
+
+def generate_release(
+    assignment: str, dest: Path, source: Path = course.SOLUTIONS
+) -> None:
+    """Run nbgrader generate_assignment in a scratch course and copy the release to DEST."""
+    with tempfile.TemporaryDirectory(prefix="pgcourse-release-") as tmp:
+        root = Path(tmp)
+        shutil.copytree(source / assignment, root / "source" / assignment)
+        course.write_config(root)
+        done = course.run_nbgrader(root, "generate_assignment", assignment, "--force")
+        released = root / "release" / assignment
+        if done.returncode != 0 or not released.is_dir():
+            raise RuntimeError(
+                f"nbgrader generate_assignment {assignment} failed:\n{done.output}"
+            )
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(released, dest)
+
+
+def record_expected(
+    assignment: str, dest: Path, source: Path = course.SOLUTIONS
+) -> None:
+    """Execute the solution notebooks in record mode and write DEST/<assignment>.json."""
+    with tempfile.TemporaryDirectory(prefix="pgcourse-record-") as tmp:
+        work, record = Path(tmp) / assignment, Path(tmp) / "record"
+        shutil.copytree(source / assignment, work)
+        for name in course.notebooks(assignment, source):
+            nb = execute.execute(
+                work / f"{name}.ipynb",
+                env={RECORD_ENV: str(record), "NBGRADER_EXECUTION": "autograde"},
+            )
+            errors = [
+                f"cell {i}: {err}"
+                for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and (err := execute.error_text(c))
+            ]
+            if errors:
+                raise RuntimeError(
+                    f"solution {assignment}/{name} does not run cleanly: "
+                    + "; ".join(errors)
+                )
+        recorded = record / f"{assignment}.json"
+        dest.mkdir(parents=True, exist_ok=True)
+        if recorded.exists():
+            shutil.copyfile(recorded, dest / f"{assignment}.json")
+
+
+def _same_values(a: dict, b: dict) -> list[str]:
+    """Keys whose recorded values differ (floats compared to 1e-9 relative)."""
+    diffs = sorted(set(a) ^ set(b))
+    for key in sorted(set(a) & set(b)):
+        x, y = a[key], b[key]
+        if "choice" in x or "choice" in y:
+            same = x == y
+        else:
+            same = x["shape"] == y["shape"] and np.allclose(
+                x["data"], y["data"], rtol=1e-9, atol=1e-12, equal_nan=True
+            )
+        if not same:
+            diffs.append(key)
+    return diffs
+
+
+def release(assignments: list[str] | None = None, *, check: bool = False) -> list[str]:
+    """Regenerate (or with CHECK, compare) lectures/ and autograder/expected/.
+
+    Returns the problems found; empty means everything is (now) in sync.
+    """
+    problems: list[str] = []
+    for assignment in assignments or course.assignments():
+        with tempfile.TemporaryDirectory(prefix="pgcourse-check-") as tmp:
+            lecture_dest = (
+                Path(tmp) / "lecture" if check else course.LECTURES / assignment
+            )
+            expected_dest = Path(tmp) / "expected" if check else EXPECTED_DIR
+            generate_release(assignment, lecture_dest)
+            record_expected(assignment, expected_dest)
+            if not check:
+                continue
+            committed = course.LECTURES / assignment
+            for path in sorted(lecture_dest.rglob("*")):
+                twin = committed / path.relative_to(lecture_dest)
+                if path.is_file() and not (
+                    twin.exists() and filecmp.cmp(path, twin, False)
+                ):
+                    problems.append(f"lectures/{assignment}/{twin.name} is out of date")
+            new = expected_dest / f"{assignment}.json"
+            old = EXPECTED_DIR / f"{assignment}.json"
+            if new.exists() != old.exists():
+                problems.append(
+                    f"autograder/expected/{assignment}.json is missing or extra"
+                )
+            elif new.exists():
+                for key in _same_values(
+                    json.loads(new.read_text()), json.loads(old.read_text())
+                ):
+                    problems.append(
+                        f"autograder/expected/{assignment}.json: {key} is stale"
+                    )
+    return problems
