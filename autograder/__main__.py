@@ -46,7 +46,8 @@ def _grade(args: argparse.Namespace) -> int:
         f"{counts[s]} {s}" for s in ("graded", "missing", "error", "timeout")
     )
     print(
-        f"{len(rows)} rows: {summary}. Wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/"
+        f"{len(rows)} rows: {summary}. "
+        f"Wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/"
     )
     return 0
 

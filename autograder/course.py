@@ -72,7 +72,7 @@ def run_nbgrader(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
 ) -> Completed:
-    """Run `nbgrader ARGS` in course directory ROOT; kill its whole process group on timeout."""
+    """Run `nbgrader ARGS` in course ROOT; kill its process group on timeout."""
     cmd = [
         sys.executable,
         "-m",

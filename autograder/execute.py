@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +52,13 @@ def error_text(cell: NotebookNode) -> str | None:
     """`Name: message` of the first error a code cell raised, or None."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            return f"{output.get('ename', 'Error')}: {_ANSI.sub('', output.get('evalue', ''))}"
+            name = output.get("ename", "Error")
+            if name == "NotImplementedError":
+                return (
+                    "NotImplementedError: this part is not done yet; replace "
+                    "`raise NotImplementedError()` with your code"
+                )
+            return f"{name}: {_ANSI.sub('', output.get('evalue', ''))}"
     return None
 
 

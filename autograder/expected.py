@@ -1,11 +1,12 @@
-"""Reference values for hidden tests, recorded from `solutions/` and never typed by hand.
+"""Reference values for hidden tests, recorded from `solutions/`, never typed by hand.
 
 A hidden test cell calls ``expect("01_score_function/part_a/random_4x3", value)``.
 
-* When ``PGCOURSE_RECORD`` names a directory, the call *records* ``value`` (the reference
-  solution's output) into ``<dir>/<assignment>.json``. ``python -m autograder release``
-  does this by executing every solution notebook, so the references always come from
-  ``solutions/`` and a test fails when the committed files are stale.
+* When ``PGCOURSE_RECORD`` names a directory, the call *records* ``value`` (the
+  reference solution's output) into ``<dir>/<assignment>.json``.
+  ``python -m autograder release`` does this by executing every solution notebook,
+  so the references always come from ``solutions/`` and a test fails when the
+  committed files are stale.
 * Otherwise the call *compares* ``value`` (the student's output) with the recorded one,
   using ``shared.checking`` on plain float arrays.
 """
@@ -78,7 +79,7 @@ def expect(
     atol: float = 1e-8,
     hint: str | None = None,
 ) -> None:
-    """Compare a numeric result with the reference recorded from solutions/ (all lectures)."""
+    """Compare a result with the reference recorded from solutions/ (all lectures)."""
     if os.environ.get(RECORD_ENV):
         array = _as_array(actual)
         _record(key, {"shape": list(array.shape), "data": array.ravel().tolist()})
@@ -103,5 +104,5 @@ def expect_choice(key: str, answer: Iterable[int]) -> None:
     if given != _lookup(key)["choice"]:
         raise AssertionError(
             f"{_split(key)[1]}: {set(given) or '{}'} is not the right selection. "
-            "Re-read the options: each one is either always true or has a counterexample."
+            "Re-read the options: each is either always true or has a counterexample."
         )

@@ -1,4 +1,4 @@
-"""Feedback pages: points per part and the visible tests' messages, never hidden tests."""
+"""Feedback pages: points per part and visible tests' messages, never hidden tests."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def _message(cell: NotebookNode, passed: bool) -> str:
     line = _failing_line(cell)
     hidden = _hidden_lines(cell.source)
     if line is None or line in hidden:
-        # Hidden tests check inputs the student never saw: say that they failed, not how.
+        # Hidden tests use inputs the student never saw: say that they failed, not how.
         return (
             "the visible self-check passed, but hidden tests on other inputs failed: "
             "check edge cases and the exact definition in the exercise"
@@ -109,7 +109,8 @@ def render(title: str, items: list[Part], status: str, note: str) -> str:
 body {{ font-family: sans-serif; max-width: 60em; margin: 2em auto; }}
 td, th {{ border-bottom: 1px solid #ccc; padding: .4em; text-align: left;
   vertical-align: top; }}
-tr.ok td:nth-child(3) {{ color: #1a7f37; }} tr.fail td:nth-child(3) {{ color: #cf222e; }}
+tr.ok td:nth-child(3) {{ color: #1a7f37; }}
+tr.fail td:nth-child(3) {{ color: #cf222e; }}
 pre {{ white-space: pre-wrap; margin: 0; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>

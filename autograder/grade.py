@@ -1,9 +1,9 @@
 """Grade a folder of submissions: DIR/<student_id>/<assignment>/<notebook>.ipynb.
 
-Each (student, assignment) is autograded by nbgrader in its own scratch course directory,
-copied from a template prepared once per assignment, so workers never share a gradebook
-(SQLite is unsafe under concurrent writers) and one broken submission cannot stop the
-batch: it becomes a row with a status and a message.
+Each (student, assignment) is autograded by nbgrader in its own scratch course
+directory, copied from a template prepared once per assignment, so workers never share
+a gradebook (SQLite is unsafe under concurrent writers) and one broken submission
+cannot stop the batch: it becomes a row with a status and a message.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook  # type: ignore[import-untyped]
 
 from autograder import course, feedback
 from autograder.execute import error_text
@@ -36,6 +36,19 @@ class Row:
     max_score: float
     status: str
     message: str
+    # grade_id -> (score, max_score) of each test cell; written to parts.csv
+    parts: dict[str, tuple[float, float]] = field(default_factory=dict, compare=False)
+
+
+COLUMNS = [
+    "student_id",
+    "assignment",
+    "notebook",
+    "score",
+    "max_score",
+    "status",
+    "message",
+]
 
 
 @dataclass
@@ -177,7 +190,9 @@ def _score(root: Path, sid: str, task: Task, name: str, graded: Path, out: Path)
     page.parent.mkdir(parents=True, exist_ok=True)
     title = f"{task.assignment} / {name} — {task.student}"
     page.write_text(feedback.render(title, feedback.parts(nb, scores), status, message))
-    return Row(task.student, task.assignment, name, total, possible, status, message)
+    return Row(
+        task.student, task.assignment, name, total, possible, status, message, scores
+    )
 
 
 def _fill_max(rows: list[Row], template: Path, assignment: str) -> list[Row]:
@@ -196,7 +211,7 @@ def _fill_max(rows: list[Row], template: Path, assignment: str) -> list[Row]:
 def find_tasks(
     submissions: Path, wanted: list[str] | None, source: Path
 ) -> tuple[list[Task], list[Row]]:
-    """Every (student, assignment) to grade, and rows for folders that cannot be graded."""
+    """Every (student, assignment) to grade, and rows for what cannot be graded."""
     known = course.assignments(source)
     unknown = sorted(set(wanted or []) - set(known))
     if unknown:
@@ -206,7 +221,8 @@ def find_tasks(
     )
     found = {a.name for s in students for a in s.iterdir() if a.is_dir()}
     chosen = wanted or sorted(found & set(known))
-    tasks, rows = [], []
+    tasks: list[Task] = []
+    rows: list[Row] = []
     for student in students:
         for assignment in chosen:
             folder = student / assignment
@@ -254,7 +270,7 @@ def grade(
     source: Path = course.SOLUTIONS,
     progress: Callable[[Row], None] | None = None,
 ) -> list[Row]:
-    """Grade every submission, write OUT/grades.csv and OUT/feedback/, return the rows."""
+    """Grade every submission; write OUT/grades.csv and OUT/feedback/; return rows."""
     tasks, rows = find_tasks(submissions, wanted, source)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pgcourse-grade-") as tmp:
@@ -304,16 +320,52 @@ def grade(
 
 
 def write_csv(path: Path, rows: list[Row]) -> None:
-    """grades.csv: student_id,assignment,notebook,score,max_score,status,message."""
+    """grades.csv, and parts.csv beside it with the points of every test cell."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow([f.name for f in fields(Row)])
-        for row in rows:
-            writer.writerow(astuple(row))
+        writer.writerow(COLUMNS)
+        for r in rows:
+            writer.writerow(
+                [
+                    r.student_id,
+                    r.assignment,
+                    r.notebook,
+                    f"{r.score:g}",
+                    f"{r.max_score:g}",
+                    r.status,
+                    r.message,
+                ]
+            )
+    with path.with_name("parts.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["student_id", "assignment", "notebook", "grade_id", "score", "max_score"]
+        )
+        for r in rows:
+            for grade_id, (score, max_score) in r.parts.items():
+                writer.writerow(
+                    [
+                        r.student_id,
+                        r.assignment,
+                        r.notebook,
+                        grade_id,
+                        f"{score:g}",
+                        f"{max_score:g}",
+                    ]
+                )
 
 
 def read_csv(path: Path) -> list[Row]:
-    """Rows of a grades.csv written by write_csv."""
+    """Rows of a grades.csv (with their parts from parts.csv when it is there)."""
+    parts: dict[tuple[str, str, str], dict[str, tuple[float, float]]] = {}
+    if path.with_name("parts.csv").exists():
+        with path.with_name("parts.csv").open(newline="", encoding="utf-8") as fh:
+            for p in csv.DictReader(fh):
+                key = (p["student_id"], p["assignment"], p["notebook"])
+                parts.setdefault(key, {})[p["grade_id"]] = (
+                    float(p["score"]),
+                    float(p["max_score"]),
+                )
     with path.open(newline="", encoding="utf-8") as fh:
         return [
             Row(
@@ -324,6 +376,7 @@ def read_csv(path: Path) -> list[Row]:
                 float(r["max_score"]),
                 r["status"],
                 r["message"],
+                parts.get((r["student_id"], r["assignment"], r["notebook"]), {}),
             )
             for r in csv.DictReader(fh)
         ]

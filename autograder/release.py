@@ -17,7 +17,7 @@ from autograder.expected import EXPECTED_DIR, RECORD_ENV
 def generate_release(
     assignment: str, dest: Path, source: Path = course.SOLUTIONS
 ) -> None:
-    """Run nbgrader generate_assignment in a scratch course and copy the release to DEST."""
+    """Run nbgrader generate_assignment in a scratch course; copy its release."""
     with tempfile.TemporaryDirectory(prefix="pgcourse-release-") as tmp:
         root = Path(tmp)
         shutil.copytree(source / assignment, root / "source" / assignment)
@@ -36,7 +36,7 @@ def generate_release(
 def record_expected(
     assignment: str, dest: Path, source: Path = course.SOLUTIONS
 ) -> None:
-    """Execute the solution notebooks in record mode and write DEST/<assignment>.json."""
+    """Execute the solutions in record mode and write DEST/<assignment>.json."""
     with tempfile.TemporaryDirectory(prefix="pgcourse-record-") as tmp:
         work, record = Path(tmp) / assignment, Path(tmp) / "record"
         shutil.copytree(source / assignment, work)

@@ -10,7 +10,7 @@ from autograder import execute
 
 
 def validate(path: Path, timeout: int = 300) -> int:
-    """Print each test cell's verdict; return 0 when all pass, 1 when one fails, 2 on bad input."""
+    """Print each test verdict; return 0 if all pass, 1 if one fails, 2 on bad input."""
     if not path.is_file():
         print(f"error: {path} does not exist")
         return 2
