@@ -14,6 +14,10 @@ from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# On a cell timeout the kernel is interrupted: the cell shows KeyboardInterrupt, or
+# nbclient's CellTimeoutError when the kernel did not answer at all.
+TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt")
+TIMEOUT = "Timeout"
 
 
 @contextmanager
@@ -53,6 +57,8 @@ def error_text(cell: NotebookNode) -> str | None:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
             name = output.get("ename", "Error")
+            if name in TIMEOUT_ERRORS:
+                return f"{TIMEOUT}: the cell ran past the per-cell time limit"
             if name == "NotImplementedError":
                 return (
                     "NotImplementedError: this part is not done yet; replace "

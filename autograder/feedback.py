@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nbformat import NotebookNode
 
-from autograder.execute import error_text
+from autograder.execute import TIMEOUT, error_text
 
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
@@ -55,8 +55,8 @@ def _message(cell: NotebookNode, passed: bool) -> str:
     error = error_text(cell)
     if error is None:
         return "no points: the test cell wrote to stderr or did not run"
-    if "CellTimeoutError" in error:
-        return "timed out: the cell ran longer than the grading time limit"
+    if error.startswith(TIMEOUT):
+        return error + "; look for an endless loop or a too-large budget"
     line = _failing_line(cell)
     hidden = _hidden_lines(cell.source)
     if line is None or line in hidden:

@@ -20,7 +20,7 @@ import nbformat
 from nbgrader.api import Gradebook  # type: ignore[import-untyped]
 
 from autograder import course, feedback
-from autograder.execute import error_text
+from autograder.execute import TIMEOUT, error_text
 
 STATUSES = ("graded", "missing", "error", "timeout")
 
@@ -179,7 +179,7 @@ def _score(root: Path, sid: str, task: Task, name: str, graded: Path, out: Path)
         scores = {g.name: (float(g.score or 0), float(g.max_score)) for g in sub.grades}
         total, possible = float(sub.score), float(sub.max_score)
     nb = nbformat.read(graded, as_version=4)
-    timeouts = [c for c in nb.cells if "CellTimeoutError" in (error_text(c) or "")]
+    timeouts = [c for c in nb.cells if (error_text(c) or "").startswith(TIMEOUT)]
     status = "timeout" if timeouts else "graded"
     message = (
         f"{len(timeouts)} cell(s) ran past the per-cell time limit"

@@ -153,12 +153,9 @@ def _fmt(x: float | np.floating[Any] | _FloatArray) -> str:
     return f"{float(x):.6g}"
 
 
-def _fmt_index(index: tuple[int, ...]) -> str:
+def _fmt_index(index: tuple[int | str, ...]) -> str:
     return (
-        "("
-        + ", ".join(str(int(i)) for i in index)
-        + ("," if len(index) == 1 else "")
-        + ")"
+        "(" + ", ".join(str(i) for i in index) + ("," if len(index) == 1 else "") + ")"
     )
 
 
@@ -229,17 +226,13 @@ def _shape_message(name: str, got: tuple[int, ...], want: tuple[int, ...]) -> st
             for axis, (g, w) in enumerate(zip(got, want, strict=True)):
                 if g == w:
                     continue
-                extra = " one too many" if g == w + 1 else ""
-                extra = " one too few" if g == w - 1 else extra
-                lines.append(
-                    f"Axis {axis} has length {g} instead of {w}{extra and ':' + extra}"
-                    + (
-                        " (check loop bounds, and whether a final bootstrap value "
-                        "should be included)."
-                        if extra
-                        else "."
+                line = f"Axis {axis} has length {g} instead of {w}"
+                if abs(g - w) == 1:
+                    line += (
+                        f": one too {'many' if g > w else 'few'} (check loop bounds, "
+                        "and whether a final bootstrap value should be included)."
                     )
-                )
+                lines.append(line if abs(g - w) == 1 else line + ".")
         elif len(got) < len(want):
             lines.append(
                 "It has fewer axes than expected: did you sum or average "
@@ -472,7 +465,7 @@ def check_shape(name: str, actual: object, shape: Iterable[int | None]) -> None:
     )
     message = _shape_message(name, got, filled)
     if None in want:
-        shown = "(" + ", ".join("any" if w is None else str(w) for w in want) + ")"
+        shown = _fmt_index(tuple("any" if w is None else str(w) for w in want))
         message += f"\n  (Expected shape pattern: {shown}; 'any' matches any length.)"
     raise AssertionError(message)
 

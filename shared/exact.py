@@ -43,11 +43,11 @@ def policy_matrices(
 def value(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
     """Exact V^pi by solving (I - gamma P_pi) V = r_pi (lectures 01, 08)."""
     P_pi, r_pi = policy_matrices(mdp, pi)
-    return np.linalg.solve(_bellman_matrix(mdp, P_pi), r_pi)
+    return np.asarray(np.linalg.solve(_bellman_matrix(mdp, P_pi), r_pi), np.float64)
 
 
 def q_value(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
-    """Exact Q^pi(s, a) = r(s, a) + gamma sum_s' P(s'|s, a) V^pi(s'), shape (S, A) (lec. 01)."""
+    """Exact Q^pi(s, a) = r(s, a) + gamma E[V^pi(s')], shape (S, A) (lec. 01, 08)."""
     V = value(mdp, pi)
     return mdp.R + mdp.gamma * mdp.P @ V
 
@@ -60,7 +60,7 @@ def advantage(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
 
 
 def visitation(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
-    """Discounted visits eta(s) = sum_t gamma^t Pr(s_t = s, t < T), shape (S,) (lec. 02, 08).
+    """Discounted visits eta(s) = sum_{t<T} gamma^t Pr(s_t = s) (lectures 02, 08).
 
     T is the (possibly infinite) time the episode ends, so terminal states get 0.
     eta solves eta^T (I - gamma P_pi) = mu0^T. This is the weighting in the
@@ -69,14 +69,14 @@ def visitation(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
     J(pi') - J(pi) = sum_s eta^{pi'}(s) sum_a pi'(a|s) A^pi(s, a).
     """
     P_pi, _ = policy_matrices(mdp, pi)
-    eta = np.linalg.solve(_bellman_matrix(mdp, P_pi).T, mdp.mu0)
+    eta = np.asarray(np.linalg.solve(_bellman_matrix(mdp, P_pi).T, mdp.mu0), np.float64)
     # The solve counts a terminal state once, on arrival; no action is taken there.
     eta[mdp.terminal] = 0.0
     return eta
 
 
 def state_distribution(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
-    """Normalised discounted state distribution d^pi = eta / sum(eta), shape (S,) (lec. 02, 08).
+    """Normalised discounted state distribution d^pi = eta / sum(eta) (lectures 02, 08).
 
     Without terminal states and gamma < 1 this is the usual
     d^pi = (1 - gamma) mu0^T (I - gamma P_pi)^{-1}, since sum(eta) = 1 / (1 - gamma).
@@ -94,7 +94,7 @@ def objective(mdp: TabularMDP, pi: ArrayLike) -> float:
 
 
 def softmax_policy(theta: ArrayLike) -> NDArray[np.float64]:
-    """Tabular softmax policy pi(a|s) = exp(theta[s, a]) / sum_b exp(theta[s, b]) (lec. 02)."""
+    """Tabular softmax policy pi(a|s) proportional to exp(theta[s, a]) (lecture 02)."""
     theta_arr = np.asarray(theta, dtype=np.float64)
     # Subtracting the row max leaves the softmax unchanged and avoids overflow.
     z = np.exp(theta_arr - theta_arr.max(axis=-1, keepdims=True))
@@ -102,7 +102,7 @@ def softmax_policy(theta: ArrayLike) -> NDArray[np.float64]:
 
 
 def softmax_policy_gradient(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.float64]:
-    """Exact dJ/dtheta[s, a] = eta(s) pi(a|s) A(s, a) for a softmax policy (lec. 02, 03).
+    """Exact dJ/dtheta[s, a] = eta(s) pi(a|s) A(s, a) for softmax pi (lectures 02, 03).
 
     Symbol  Shape   Description
     theta   (S, A)  logits of the tabular softmax policy

@@ -134,7 +134,8 @@ class TabularMDP:
             raise ValueError(f"mu0 sums to {mu0.sum():.6g}, not 1.")
         if not 0.0 <= self.gamma <= 1.0:
             raise ValueError(f"gamma = {self.gamma} is outside [0, 1].")
-        for s in np.flatnonzero(terminal):
+        for term_s in np.flatnonzero(terminal):
+            s = int(term_s)
             stay = P[s, :, s]
             if np.any(np.abs(stay - 1.0) > _PROB_ATOL):
                 a = int(np.argmax(np.abs(stay - 1.0) > _PROB_ATOL))
@@ -195,7 +196,7 @@ def chain(
     left_reward: float = 0.01,
     right_reward: float = 1.0,
 ) -> TabularMDP:
-    """A left/right chain with a small lure on the left, a goal on the right (lec. 01-03).
+    """A left/right chain: small lure on the left, goal on the right (lectures 01-03).
 
     Actions: 0 left, 1 right; with probability ``slip`` the move is reversed.
     The episode starts in state 0. Pushing left in state 0 pays ``left_reward``
@@ -232,7 +233,7 @@ def gridworld(
     height: int = 4,
     width: int = 4,
     slip: float = 0.1,
-    goal: tuple[int, int] = (3, 3),
+    goal: tuple[int, int] | None = None,
     pit: tuple[int, int] | None = None,
     step_reward: float = 0.0,
     goal_reward: float = 1.0,
@@ -245,13 +246,16 @@ def gridworld(
     ``slip`` the agent moves in one of the three other directions, chosen
     uniformly; bumping into a wall leaves it in place. Every step pays
     ``step_reward``; entering the goal (pit) also pays ``goal_reward``
-    (``pit_reward``) and ends the episode. The start is cell (0, 0) and state
+    (``pit_reward``) and ends the episode. ``goal=None`` means the bottom-right cell,
+    (3, 3) on the default 4x4 grid. The start is cell (0, 0) and state
     s = r * width + c (see cell_to_state / state_to_cell / grid_shape).
     """
     if height < 1 or width < 1 or height * width < 2:
         raise ValueError(f"gridworld needs at least 2 cells; got {height}x{width}.")
     if not 0.0 <= slip <= 1.0:
         raise ValueError(f"slip = {slip} is not a probability.")
+    if goal is None:
+        goal = (height - 1, width - 1)
     cells = {"goal": goal} if pit is None else {"goal": goal, "pit": pit}
     for label, (r, c) in cells.items():
         if not (0 <= r < height and 0 <= c < width):
@@ -311,7 +315,7 @@ def cell_to_state(r: int, c: int, width: int) -> int:
 
 
 def grid_shape(mdp: TabularMDP) -> tuple[int, int]:
-    """(height, width) of an MDP built by gridworld(), e.g. for heatmaps (lec. 01-04)."""
+    """(height, width) of an MDP made by gridworld(), e.g. for heatmaps (lec. 01-04)."""
     match = re.fullmatch(r"gridworld (\d+)x(\d+)", mdp.name)
     if match is None:
         raise ValueError(
