@@ -470,7 +470,7 @@ def _rollout(
         rew[t] = r
         terminated[t] = term
         truncated[t] = trunc
-        valid[t] = ~ended
+        valid[t] = True
         # Autoreset steps always report term = trunc = False, so this counts
         # each episode end exactly once.
         ended = np.logical_or(term, trunc)

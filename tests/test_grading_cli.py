@@ -1,4 +1,4 @@
-"""The grading CLI on a tiny two-part assignment: statuses, scores, feedback, warnings."""
+"""The grading CLI on a tiny two-part assignment: statuses, scores, feedback."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def test_warnings_on_stderr_cost_nothing(
 def test_other_stderr_output_still_loses_points(
     graded: tuple[dict[str, Row], Path, str],
 ) -> None:
-    """Check that the ignore pattern is narrow: other stderr output scores 0, as in nbgrader
+    """Check that the ignore pattern is narrow: other stderr output still scores 0
 
     (nbclient merges a cell's stderr into one chunk, so a warning in the same cell
     hides a plain stderr print; test_square has no warning of its own.)
