@@ -305,7 +305,7 @@ def sample_episodes(
         max_steps,
     )
     per_env = _split(batch)
-    return [ep for i in range(num_envs) for ep, _ in per_env[i][: quota[i]]]
+    return [ep for i in range(num_envs) for ep, _ in per_env[i]]
 
 
 def episodes(batch: Batch) -> list[Episode]:
@@ -470,7 +470,7 @@ def _rollout(
         rew[t] = r
         terminated[t] = term
         truncated[t] = trunc
-        valid[t] = True
+        valid[t] = ~ended
         # Autoreset steps always report term = trunc = False, so this counts
         # each episode end exactly once.
         ended = np.logical_or(term, trunc)
