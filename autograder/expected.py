@@ -49,9 +49,9 @@ def _record(key: str, entry: dict[str, Any]) -> None:
     path.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
 
 
-def load(assignment: str, directory: Path = EXPECTED_DIR) -> dict[str, Any]:
+def load(assignment: str, directory: Path | None = None) -> dict[str, Any]:
     """All recorded reference values of one assignment (grading, all lectures)."""
-    path = directory / f"{assignment}.json"
+    path = (directory or EXPECTED_DIR) / f"{assignment}.json"
     if not path.exists():
         raise FileNotFoundError(
             f"no recorded reference values for {assignment!r} at {path}: "

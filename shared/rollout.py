@@ -305,7 +305,7 @@ def sample_episodes(
         max_steps,
     )
     per_env = _split(batch)
-    return [ep for i in range(num_envs) for ep, _ in per_env[i]]
+    return [ep for i in range(num_envs) for ep, _ in per_env[i][: quota[i]]]
 
 
 def episodes(batch: Batch) -> list[Episode]:
