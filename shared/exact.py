@@ -111,7 +111,7 @@ def softmax_policy_gradient(mdp: TabularMDP, theta: ArrayLike) -> NDArray[np.flo
     pi = softmax_policy(theta)
     # d log pi(b|s) / d theta[s, a] = 1[a = b] - pi(a|s); the sum over b of
     # pi(b|s) Q(s, b) (1[a = b] - pi(a|s)) equals pi(a|s) A(s, a).
-    return visitation(mdp, pi)[:, None] * pi * q_value(mdp, pi)
+    return visitation(mdp, pi)[:, None] * pi * advantage(mdp, pi)
 
 
 def _check_policy(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:

@@ -93,7 +93,9 @@ def test_sample_tabular_determinism() -> None:
     mdp, pi = chain(), np.full((5, 2), 0.5)
 
     def lengths(seed: int) -> list[int]:
-        return [len(ep) for ep in sample_tabular(mdp, pi, 50, np.random.default_rng(seed))]
+        return [
+            len(ep) for ep in sample_tabular(mdp, pi, 50, np.random.default_rng(seed))
+        ]
 
     assert lengths(3) == lengths(3)
     assert lengths(3) != lengths(4)
@@ -101,7 +103,9 @@ def test_sample_tabular_determinism() -> None:
 
 def test_sample_tabular_truncates() -> None:
     """Check episodes that never terminate are cut at max_steps and flagged."""
-    eps = sample_tabular(two_state(), np.full((2, 2), 0.5), 20, np.random.default_rng(0), 7)
+    eps = sample_tabular(
+        two_state(), np.full((2, 2), 0.5), 20, np.random.default_rng(0), 7
+    )
     assert all(len(ep) == 7 and ep.truncated and not ep.terminated for ep in eps)
 
 
@@ -288,7 +292,8 @@ def test_episode_returns() -> None:
     returns = episode_returns(batch)
     flags = piece_flags(batch)
     complete = [
-        ep for ep, (_, ended) in zip(episodes(batch), flags, strict=True)
+        ep
+        for ep, (_, ended) in zip(episodes(batch), flags, strict=True)
         if ended and ep.from_start
     ]
     assert returns.dtype == np.float64 and len(complete) > 5
