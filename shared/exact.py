@@ -85,6 +85,8 @@ def state_distribution(mdp: TabularMDP, pi: ArrayLike) -> NDArray[np.float64]:
     (episodic) it is the expected number of visits to s per episode, normalised.
     """
     eta = visitation(mdp, pi)
+    if eta.sum() == 0.0:
+        raise ValueError("mu0 starts every episode in a terminal state: d^pi is empty.")
     return eta / eta.sum()
 
 

@@ -418,9 +418,11 @@ def _rollout(
     quota: NDArray[np.int64] | None,
     max_steps: int = 100_000,
 ) -> tuple[Batch, NDArray[Any], NDArray[np.bool_]]:
-    """Step envs num_steps times, or (num_steps None) until each env i has ended
-    quota[i] episodes. ended[i]: env i's first step is an autoreset step.
-    Returns the batch, the last observation and ended after the last step."""
+    """Step envs num_steps times, or until env i has ended quota[i] episodes.
+
+    ended[i] on entry says env i's first step is an autoreset step; the result
+    is (batch, last observation, ended after the last step).
+    """
     num_envs = obs.shape[0]
     capacity = num_steps if num_steps is not None else 256
     # obs_buf[t] is the observation at step t; obs_buf[t + 1] the one step t

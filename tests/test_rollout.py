@@ -16,6 +16,7 @@ from shared.mdp import bandit, chain, two_state
 from shared.rollout import (
     Batch,
     Episode,
+    PolicyFn,
     collect,
     episode_returns,
     episodes,
@@ -31,7 +32,7 @@ MODES = ["sync", "vector"]
 X_LIMIT, THETA_LIMIT, RESET_BOUND = 2.4, 12 * 2 * np.pi / 360, 0.05
 
 
-def random_policy(seed: int):  # noqa: ANN201
+def random_policy(seed: int) -> PolicyFn:
     """A uniformly random CartPole policy_fn with its own generator."""
     rng = np.random.default_rng(seed)
 
@@ -176,7 +177,7 @@ def test_next_obs_is_the_final_obs(mode: str) -> None:
 
 
 def test_batch_matches_single_env_replay() -> None:
-    """Check every valid transition against a plain CartPole-v1 replaying the actions."""
+    """Check every valid transition against a plain CartPole-v1 replaying them."""
     seed, num_envs = 3, 3
     batch = run("sync", num_envs=num_envs, num_steps=200, seed=seed)
     for i in range(num_envs):
