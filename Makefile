@@ -27,8 +27,8 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared autograder tests
-	$(BIN)/ruff format --check shared autograder tests
+	$(BIN)/ruff check shared autograder tests bench
+	$(BIN)/ruff format --check shared autograder tests bench
 	$(BIN)/mypy shared autograder
 
 release: $(STAMP)
