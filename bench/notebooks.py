@@ -31,7 +31,7 @@ def _timed_execution(path: Path, env: dict[str, str]) -> tuple[float, int]:
 
 
 def main(argv: list[str]) -> None:
-    """Time every (or each named) lecture: full run, grading run, one graded submission."""
+    """Time each lecture: full run, grading run, and one graded submission."""
     ids = argv or course.assignments()
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty.ipynb"
@@ -41,7 +41,7 @@ def main(argv: list[str]) -> None:
         peer, _ = _timed_execution(empty, {})
         print(f"peer: empty notebook (kernel start-up) {peer:.1f} s")
         print(
-            f"{'notebook':28} {'full s':>7} {'grading s':>9} {'x peer':>7} {'budget':>7}"
+            f"{'notebook':28} {'full s':>7} {'grading s':>9} {'x peer':>7} {'60 s':>7}"
         )
         for assignment in ids:
             for name in course.notebooks(assignment):
