@@ -24,7 +24,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=lectures $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	PGCOURSE_STATIC=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check shared autograder tests bench

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook  # type: ignore[import-untyped]
+from nbgrader.api import Gradebook
 
 from autograder import course, feedback
 from autograder.execute import TIMEOUT, error_text
