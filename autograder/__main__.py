@@ -11,7 +11,7 @@ from autograder import course
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grade import grade
+    from autograder.grade import Row, grade
 
     if not args.submissions.is_dir():
         print(
@@ -20,7 +20,7 @@ def _grade(args: argparse.Namespace) -> int:
         )
         return 2
 
-    def progress(row) -> None:  # type: ignore[no-untyped-def]
+    def progress(row: Row) -> None:
         print(
             f"{row.status:8} {row.score:g}/{row.max_score:g}  {row.student_id} "
             f"{row.assignment}/{row.notebook}",
