@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import course, execute
+from autograder import course, execute, index
 from autograder.expected import EXPECTED_DIR, RECORD_ENV
 
 
@@ -61,6 +61,22 @@ def record_expected(
             shutil.copyfile(recorded, dest / f"{assignment}.json")
 
 
+def _compare_tree(new: Path, committed: Path) -> list[str]:
+    """Files of the committed release that differ from, or are missing in, NEW."""
+    names = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
+    if committed.is_dir():
+        names |= {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()}
+    return [
+        f"lectures/{committed.name}/{name.as_posix()} is out of date"
+        for name in sorted(names)
+        if not (
+            (new / name).is_file()
+            and (committed / name).is_file()
+            and filecmp.cmp(new / name, committed / name, shallow=False)
+        )
+    ]
+
+
 def _same_values(a: dict, b: dict) -> list[str]:
     """Keys whose recorded values differ (floats compared to 1e-9 relative)."""
     diffs = sorted(set(a) ^ set(b))
@@ -80,9 +96,18 @@ def _same_values(a: dict, b: dict) -> list[str]:
 def release(assignments: list[str] | None = None, *, check: bool = False) -> list[str]:
     """Regenerate (or with CHECK, compare) lectures/ and autograder/expected/.
 
-    Returns the problems found; empty means everything is (now) in sync.
+    Returns the problems found; empty means everything is (now) in sync. The lecture
+    index (lectures/README.md) is regenerated or checked when no assignment is named.
     """
     problems: list[str] = []
+    if not assignments:
+        readme = course.LECTURES / "README.md"
+        text = index.render()
+        if not check:
+            readme.parent.mkdir(exist_ok=True)
+            readme.write_text(text)
+        elif not readme.exists() or readme.read_text() != text:
+            problems.append("lectures/README.md (the lecture index) is out of date")
     for assignment in assignments or course.assignments():
         with tempfile.TemporaryDirectory(prefix="pgcourse-check-") as tmp:
             lecture_dest = (
@@ -93,13 +118,7 @@ def release(assignments: list[str] | None = None, *, check: bool = False) -> lis
             record_expected(assignment, expected_dest)
             if not check:
                 continue
-            committed = course.LECTURES / assignment
-            for path in sorted(lecture_dest.rglob("*")):
-                twin = committed / path.relative_to(lecture_dest)
-                if path.is_file() and not (
-                    twin.exists() and filecmp.cmp(path, twin, False)
-                ):
-                    problems.append(f"lectures/{assignment}/{twin.name} is out of date")
+            problems += _compare_tree(lecture_dest, course.LECTURES / assignment)
             new = expected_dest / f"{assignment}.json"
             old = EXPECTED_DIR / f"{assignment}.json"
             if new.exists() != old.exists():

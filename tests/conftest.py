@@ -19,3 +19,53 @@ def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str
         text=True,
         timeout=timeout,
     )
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_lab(notebook_dir: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `make lab` headless on a free port; return the process and its base URL."""
+    import json
+    import time
+    import urllib.request
+
+    port = free_port()
+    args = f"--no-browser --port {port} --ip 127.0.0.1 --IdentityProvider.token=''"
+    where = [f"LAB_DIR={notebook_dir}"] if notebook_dir is not None else []
+    proc = subprocess.Popen(
+        ["make", "lab", f"LAB_ARGS={args}", *where],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            with urllib.request.urlopen(f"{base}/api/status") as r:
+                json.load(r)
+            return proc, base
+        except OSError:
+            time.sleep(0.25)
+    stop_lab(proc)
+    raise RuntimeError("JupyterLab did not answer within 60 s")
+
+
+def stop_lab(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by start_lab, with its whole process group."""
+    import os
+    import signal
+
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
