@@ -89,3 +89,25 @@ def test_expect_is_not_fooled_by_an_object_equal_to_everything(
     monkeypatch.setattr(expected, "EXPECTED_DIR", tmp_path)
     with pytest.raises(AssertionError):
         expected.expect("00_demo/value", Liar())
+
+
+def test_index_lists_every_lecture_with_points() -> None:
+    """Check that the generated index names each lecture, its time and its points"""
+    from autograder import index
+
+    text = index.render()
+    for assignment in course.assignments():
+        lecture = index.lecture_info(
+            course.SOLUTIONS / assignment / f"{assignment}.ipynb"
+        )
+        assert f"]({assignment}/{assignment}.ipynb) | {lecture.minutes} min" in text
+        assert lecture.points > 0 and lecture.goals
+
+
+def test_index_names_a_notebook_without_metadata() -> None:
+    """Check that a notebook lacking the index metadata is named in the error"""
+    from autograder import index
+    from tests.conftest import FIXTURES
+
+    with pytest.raises(ValueError, match="00_tiny.ipynb.*lacks"):
+        index.render(FIXTURES)
