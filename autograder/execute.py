@@ -21,7 +21,7 @@ TIMEOUT = "Timeout"
 
 
 @contextmanager
-def _environ(extra: dict[str, str]) -> Iterator[None]:
+def environment(extra: dict[str, str]) -> Iterator[None]:
     # The kernel inherits this process's environment when it starts.
     saved = {k: os.environ.get(k) for k in extra}
     os.environ.update(extra)
@@ -47,7 +47,7 @@ def execute(
         allow_errors=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
-    with _environ(env or {}):
+    with environment(env or {}):
         client.execute()
     return nb
 

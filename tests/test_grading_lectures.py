@@ -1,15 +1,13 @@
 """Every lecture through the grading CLI: right code earns points, wrong code does not.
 
-Each `tests/mutants/lectureNN.py` lists plausible wrong implementations (WRONG, with
-the test cell each must fail in LOSES) and correct but differently written ones
-(CORRECT). One CLI run grades them all as a class, alongside the reference solution
-and the untouched student release.
+One CLI run grades a whole synthetic class: for each lecture the reference solution,
+the untouched student release, a correct but differently written solution, and a few
+notebooks into which wrong implementations are packed (two per test cell, each in a
+different exercise; `tests/test_mutants.py` checks each one on its own).
 """
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
 from types import ModuleType
 
 import nbformat
@@ -17,51 +15,22 @@ import pytest
 
 from autograder import course
 from autograder.grade import Row, read_csv
-from tests.conftest import REPO, run_cli
-
-MODULES: list[ModuleType] = [
-    importlib.import_module(f"tests.mutants.{p.stem}")
-    for p in sorted((REPO / "tests" / "mutants").glob("lecture*.py"))
-]
-
-
-def _solution(assignment: str) -> Path:
-    return course.SOLUTIONS / assignment / f"{assignment}.ipynb"
-
-
-def _test_ids(assignment: str) -> list[str]:
-    nb = nbformat.read(_solution(assignment), as_version=4)
-    return [
-        c.metadata["nbgrader"]["grade_id"]
-        for c in nb.cells
-        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
-    ]
-
-
-def student_version(
-    assignment: str, replacements: dict[str, str]
-) -> nbformat.NotebookNode:
-    """The reference notebook with some solution cells rewritten, as a student would."""
-    nb = nbformat.read(_solution(assignment), as_version=4)
-    ids = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells}
-    unknown = set(replacements) - set(ids)
-    assert not unknown, f"mutants name cells that {assignment} lacks: {unknown}"
-    for grade_id, source in replacements.items():
-        assert ids[grade_id].metadata["nbgrader"]["solution"], (
-            f"{grade_id}: not a solution"
-        )
-        ids[grade_id].source = source
-    return nb
+from tests.conftest import run_cli
+from tests.mutation import MODULES, rounds, solution_path, student_version
 
 
 def _class(module: ModuleType) -> dict[str, nbformat.NotebookNode]:
     a = module.ASSIGNMENT
     versions = {
-        "reference": nbformat.read(_solution(a), as_version=4),
+        "reference": nbformat.read(solution_path(a), as_version=4),
         "untouched_release": nbformat.read(course.LECTURES / a / f"{a}.ipynb", 4),
+        "right": student_version(a, module.CORRECT[sorted(module.CORRECT)[0]]),
     }
-    versions |= {f"wrong_{k}": student_version(a, v) for k, v in module.WRONG.items()}
-    versions |= {f"right_{k}": student_version(a, v) for k, v in module.CORRECT.items()}
+    for k, group in enumerate(rounds(module)):
+        merged = {
+            cell: src for name in group for cell, src in module.WRONG[name].items()
+        }
+        versions[f"wrong{k}"] = student_version(a, merged)
     return {f"{a}__{student}": nb for student, nb in versions.items()}
 
 
@@ -86,12 +55,8 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Row]:
     }
 
 
-def _cases(kind: str) -> list[tuple[ModuleType, str]]:
-    return [(m, name) for m in MODULES for name in sorted(getattr(m, kind))]
-
-
-def _ids(cases: list[tuple[ModuleType, str]]) -> list[str]:
-    return [f"{m.ASSIGNMENT}:{name}" for m, name in cases]
+def _by_lecture() -> pytest.MarkDecorator:
+    return pytest.mark.parametrize("module", MODULES, ids=lambda m: m.ASSIGNMENT)
 
 
 def test_every_lecture_has_mutants() -> None:
@@ -99,7 +64,7 @@ def test_every_lecture_has_mutants() -> None:
     assert {m.ASSIGNMENT for m in MODULES} == set(course.assignments())
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.ASSIGNMENT)
+@_by_lecture()
 def test_reference_solution_earns_full_marks(
     rows: dict[str, Row], module: ModuleType
 ) -> None:
@@ -108,7 +73,7 @@ def test_reference_solution_earns_full_marks(
     assert row.status == "graded" and row.score == row.max_score > 0, row
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.ASSIGNMENT)
+@_by_lecture()
 def test_untouched_release_scores_zero(
     rows: dict[str, Row], module: ModuleType
 ) -> None:
@@ -118,41 +83,33 @@ def test_untouched_release_scores_zero(
     assert row.max_score == rows[f"{module.ASSIGNMENT}__reference"].max_score
 
 
-@pytest.mark.parametrize(("module", "name"), _cases("WRONG"), ids=_ids(_cases("WRONG")))
-def test_wrong_implementation_loses_its_points(
-    rows: dict[str, Row], module: ModuleType, name: str
+@_by_lecture()
+def test_wrong_implementations_lose_their_points(
+    rows: dict[str, Row], module: ModuleType
 ) -> None:
-    """Check that a plausible wrong implementation loses that exercise's points"""
-    row = rows[f"{module.ASSIGNMENT}__wrong_{name}"]
-    target = module.LOSES[name]
-    assert row.status == "graded", row
-    score, max_score = row.parts[target]
-    assert score < max_score, f"{name} kept the points of {target}: {row.parts}"
+    """Check that every packed wrong implementation loses its exercise's points"""
+    kept = []
+    for k, group in enumerate(rounds(module)):
+        row = rows[f"{module.ASSIGNMENT}__wrong{k}"]
+        assert row.status == "graded", row
+        for name in group:
+            score, max_score = row.parts[module.LOSES[name]]
+            if score >= max_score:
+                kept.append(f"{name} kept the points of {module.LOSES[name]}")
+    assert not kept, kept
 
 
-@pytest.mark.parametrize(
-    ("module", "name"), _cases("CORRECT"), ids=_ids(_cases("CORRECT"))
-)
+@_by_lecture()
 def test_differently_written_solution_keeps_full_marks(
-    rows: dict[str, Row], module: ModuleType, name: str
+    rows: dict[str, Row], module: ModuleType
 ) -> None:
     """Check that a correct but differently written solution earns every point"""
-    row = rows[f"{module.ASSIGNMENT}__right_{name}"]
+    row = rows[f"{module.ASSIGNMENT}__right"]
     assert row.status == "graded" and row.score == row.max_score, row
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.ASSIGNMENT)
-def test_every_test_cell_has_two_wrong_implementations(module: ModuleType) -> None:
-    """Check that each test cell is targeted by at least two wrong implementations"""
-    assert set(module.LOSES) == set(module.WRONG)
-    for test_id in _test_ids(module.ASSIGNMENT):
-        count = sum(target == test_id for target in module.LOSES.values())
-        assert count >= 2, f"{test_id} has {count} wrong implementations, needs 2"
-    assert module.CORRECT, "needs at least one correct alternative"
-
-
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.ASSIGNMENT)
+@_by_lecture()
 def test_solution_notebook_is_saved_clean(module: ModuleType) -> None:
     """Check that the source notebook is committed without outputs"""
-    nb = nbformat.read(_solution(module.ASSIGNMENT), as_version=4)
+    nb = nbformat.read(solution_path(module.ASSIGNMENT), as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
