@@ -24,6 +24,13 @@ class Kernel:
     def __init__(self, client: NotebookClient, nb: nbformat.NotebookNode) -> None:
         self.client, self.nb = client, nb
         self.index = {grade_id(c): i for i, c in enumerate(nb.cells)}
+        # The kernel's own verdict on each execution: it cannot be lost the way an
+        # error output can when iopub messages lag on a loaded machine.
+        self.status: dict[int, str] = {}
+        client.on_cell_executed = self._record
+
+    def _record(self, cell: object, cell_index: int, execute_reply: dict) -> None:
+        self.status[cell_index] = execute_reply["content"]["status"]
 
     def run(
         self, start: int, stop: int, replacements: dict[str, str]
@@ -43,8 +50,8 @@ class Kernel:
                 self.client.execute_cell(cell, i)
             finally:
                 cell.source = original
-            if err := error_text(cell):
-                errors[grade_id(cell)] = err
+            if self.status.pop(i, "ok") != "ok" or error_text(cell):
+                errors[grade_id(cell)] = error_text(cell) or "the cell raised an error"
         return errors
 
 
