@@ -8,10 +8,13 @@ from collections import Counter
 from pathlib import Path
 
 from autograder import course
+from autograder.expected import EXPECTED_DIR
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grade import Row, grade
+    from tqdm import tqdm
+
+    from autograder.grade import Result, grade
 
     if not args.submissions.is_dir():
         print(
@@ -19,13 +22,22 @@ def _grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    bar = tqdm(total=0, unit="submission", file=sys.stderr, dynamic_ncols=True)
 
-    def progress(row: Row) -> None:
-        print(
-            f"{row.status:8} {row.score:g}/{row.max_score:g}  {row.student_id} "
-            f"{row.assignment}/{row.notebook}",
-            flush=True,
-        )
+    def started(done: int, total: int) -> None:
+        bar.reset(total=total)
+        bar.update(done)
+        if done:
+            tqdm.write(f"resuming: {done} of {total} already graded (see --regrade)")
+
+    def progress(result: Result) -> None:
+        for row in result.rows:
+            tqdm.write(
+                f"{row.status:8} {row.score:g}/{row.max_score:g}  {row.student_id} "
+                f"{row.assignment}/{row.notebook}",
+                file=sys.stdout,
+            )
+        bar.update(1)
 
     try:
         rows = grade(
@@ -36,18 +48,25 @@ def _grade(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             notebook_timeout=args.notebook_timeout,
             source=args.source,
+            expected=args.expected,
+            scheduler=args.scheduler,
+            regrade=args.regrade,
+            sandbox=not args.no_sandbox,
+            started=started,
             progress=progress,
         )
     except (RuntimeError, SystemExit) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    finally:
+        bar.close()
     counts = Counter(r.status for r in rows)
     summary = ", ".join(
         f"{counts[s]} {s}" for s in ("graded", "missing", "error", "timeout")
     )
     print(
-        f"{len(rows)} rows: {summary}. "
-        f"Wrote {args.out / 'grades.csv'} and {args.out / 'feedback'}/"
+        f"{len(rows)} rows: {summary}. Wrote {args.out / 'grades.csv'}, "
+        f"{args.out / 'feedback'}/ and {args.out / 'gradebook.db'}"
     )
     return 0
 
@@ -102,6 +121,27 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=course.SOLUTIONS,
         help="nbgrader source folder with the reference notebooks",
+    )
+    g.add_argument(
+        "--expected",
+        type=Path,
+        default=EXPECTED_DIR,
+        help="folder of the recorded reference values (<assignment>.json)",
+    )
+    g.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on this Dask distributed scheduler (workers share the filesystem)",
+    )
+    g.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade everything again, ignoring the journal of finished submissions",
+    )
+    g.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run kernels without isolation (trusted code only; prints a warning)",
     )
     g.set_defaults(func=_grade)
 

@@ -29,6 +29,9 @@ def nbgrader_config(timeout: int) -> str:
             f"c.IgnorePattern.pattern = {IGNORE_STDERR_PATTERN!r}",
             f"c.Execute.timeout = {int(timeout)}",
             "c.Execute.interrupt_on_timeout = True",
+            # Huge outputs are cut in the autograded notebook, so never stored whole.
+            "c.LimitOutput.max_lines = 1000",
+            "c.LimitOutput.max_traceback = 100",
             "",
         ]
     )
@@ -53,7 +56,8 @@ def write_config(root: Path, timeout: int = 120) -> None:
     (root / "nbgrader_config.py").write_text(nbgrader_config(timeout))
 
 
-def _with_bin(path: str) -> str:
+def with_bin(path: str) -> str:
+    """PATH with this interpreter's bin folder first (nbgrader's helpers live there)."""
     return os.pathsep.join([str(Path(sys.executable).parent), path])
 
 
@@ -71,8 +75,12 @@ def run_nbgrader(
     *args: str,
     timeout: float | None = None,
     env: dict[str, str] | None = None,
+    sandbox: bool = False,
 ) -> Completed:
-    """Run `nbgrader ARGS` in course ROOT; kill its process group on timeout."""
+    """Run `nbgrader ARGS` in course ROOT; kill its process group on timeout.
+
+    With SANDBOX, the kernels nbgrader starts run in `autograder.sandbox`.
+    """
     cmd = [
         sys.executable,
         "-m",
@@ -80,6 +88,11 @@ def run_nbgrader(
         *args,
         "--CourseDirectory.root=" + str(root),
     ]
+    if sandbox:
+        from autograder import sandbox as box
+
+        cmd.append(f"--Execute.kernel_manager_class={box.KERNEL_MANAGER}")
+        env = {**(env or {}), **box.environment(root)}
     proc = subprocess.Popen(
         cmd,
         cwd=root,
@@ -90,7 +103,7 @@ def run_nbgrader(
         # nbgrader calls helper programs (alembic) that live next to this interpreter.
         env={
             **os.environ,
-            "PATH": _with_bin(os.environ.get("PATH", "")),
+            "PATH": with_bin(os.environ.get("PATH", "")),
             **(env or {}),
         },
     )

@@ -7,8 +7,17 @@ A hidden test cell calls ``expect("01_score_function/part_a/random_4x3", value)`
   ``python -m autograder release`` does this by executing every solution notebook,
   so the references always come from ``solutions/`` and a test fails when the
   committed files are stale.
-* Otherwise the call *compares* ``value`` (the student's output) with the recorded one,
+* When ``PGCOURSE_CAPTURE`` names a file (grading), the call only *captures* the
+  student's value, converted to a plain float array, into that file. The grader then
+  compares it with the reference *outside* the kernel (`autograder.verify`), so code in
+  the notebook can neither read the reference nor fool the comparison by
+  monkeypatching ``expect``, ``numpy`` or ``shared.checking``.
+* Otherwise (nbval on solutions/) the call *compares* ``value`` with the recorded one,
   using ``shared.checking`` on plain float arrays.
+
+Every recorded entry also stores the tolerances and the execution count of the cell
+that made the call; `autograder.release` turns that count into the cell's grade_id, so
+the grader knows which keys each test cell must produce.
 """
 
 from __future__ import annotations
@@ -25,6 +34,25 @@ from shared.checking import check_close
 
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 RECORD_ENV = "PGCOURSE_RECORD"
+CAPTURE_ENV = "PGCOURSE_CAPTURE"
+
+
+def _cell_count() -> int | None:
+    # IPython bumps its counter before running a cell, so while cell In[n] runs the
+    # counter already reads n + 1.
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the kernel
+        return None
+    shell = get_ipython()
+    return int(shell.execution_count) - 1 if shell is not None else None
+
+
+def _capture(key: str, entry: dict[str, Any]) -> None:
+    _split(key)
+    line = json.dumps({"key": key, "count": _cell_count(), **entry})
+    with open(os.environ[CAPTURE_ENV], "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
 
 
 def _split(key: str) -> tuple[str, str]:
@@ -38,6 +66,22 @@ def _as_array(value: Any) -> np.ndarray:
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu().numpy()
     return np.asarray(value, dtype=np.float64)
+
+
+def _plain(key: str, value: Any) -> dict[str, Any]:
+    """A JSON entry for VALUE as a plain float array; teaches when it is not numeric."""
+    if value is None:
+        raise AssertionError(
+            f"{_split(key)[1]}: got None; did the function forget to `return`?"
+        )
+    try:
+        array = _as_array(value)
+    except (TypeError, ValueError) as err:
+        raise AssertionError(
+            f"{_split(key)[1]}: expected numbers (a float, array or tensor), got "
+            f"{type(value).__name__} that cannot be converted: {err}"
+        ) from err
+    return {"shape": list(array.shape), "data": array.ravel().tolist()}
 
 
 def _record(key: str, entry: dict[str, Any]) -> None:
@@ -81,8 +125,11 @@ def expect(
 ) -> None:
     """Compare a result with the reference recorded from solutions/ (all lectures)."""
     if os.environ.get(RECORD_ENV):
-        array = _as_array(actual)
-        _record(key, {"shape": list(array.shape), "data": array.ravel().tolist()})
+        entry = _plain(key, actual)
+        _record(key, {**entry, "rtol": rtol, "atol": atol, "count": _cell_count()})
+        return
+    if os.environ.get(CAPTURE_ENV):
+        _capture(key, _plain(key, actual))
         return
     entry = _lookup(key)
     expected = np.asarray(entry["data"], dtype=np.float64).reshape(entry["shape"])
@@ -92,7 +139,7 @@ def expect(
 def expect_choice(key: str, answer: Iterable[int]) -> None:
     """Compare a multiple-choice answer (a set of option numbers) with the reference."""
     if os.environ.get(RECORD_ENV):
-        _record(key, {"choice": sorted(int(x) for x in answer)})
+        _record(key, {"choice": sorted(int(x) for x in answer), "count": _cell_count()})
         return
     try:
         given = sorted({int(x) for x in answer})
@@ -101,6 +148,9 @@ def expect_choice(key: str, answer: Iterable[int]) -> None:
             f"{_split(key)[1]}: the answer must be a set of option numbers, "
             f"such as {{1, 3}}; got {answer!r}"
         ) from err
+    if os.environ.get(CAPTURE_ENV):
+        _capture(key, {"choice": given})
+        return
     if given != _lookup(key)["choice"]:
         raise AssertionError(
             f"{_split(key)[1]}: {set(given) or '{}'} is not the right selection. "

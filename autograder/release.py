@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from nbformat import NotebookNode
 
 from autograder import course, execute, index
 from autograder.expected import EXPECTED_DIR, RECORD_ENV
@@ -33,6 +34,45 @@ def generate_release(
         shutil.copytree(released, dest)
 
 
+def _grade_id(cell: NotebookNode) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _test_cells(nb: NotebookNode) -> list[NotebookNode]:
+    """nbgrader test cells (graded code cells that are not solutions) with points."""
+    return [
+        c
+        for c in nb.cells
+        if c.cell_type == "code"
+        and c.metadata.get("nbgrader", {}).get("grade")
+        and not c.metadata.get("nbgrader", {}).get("solution")
+        and float(c.metadata.get("nbgrader", {}).get("points", 0)) > 0
+    ]
+
+
+def _attribute_cells(table: dict, nb: NotebookNode, name: str, label: str) -> None:
+    """Replace each new entry's execution count by the grade_id of the cell it ran in.
+
+    The grader later asks, for every test cell, whether the keys recorded here were all
+    captured in that cell and match; a test cell without keys could only be judged
+    inside the student's kernel, so that is an error.
+    """
+    by_count = {
+        c.execution_count: _grade_id(c) for c in nb.cells if c.cell_type == "code"
+    }
+    for entry in table.values():
+        if "count" in entry:
+            entry["cell"] = by_count.get(entry.pop("count"))
+            entry["notebook"] = name
+    covered = {e.get("cell") for e in table.values() if e.get("notebook") == name}
+    bare = [g for c in _test_cells(nb) if (g := _grade_id(c)) not in covered]
+    if bare:
+        raise RuntimeError(
+            f"{label}: test cell(s) {bare} call no expect()/expect_choice() in their "
+            "hidden tests, so the grader could not check them outside the kernel"
+        )
+
+
 def record_expected(
     assignment: str, dest: Path, source: Path = course.SOLUTIONS
 ) -> None:
@@ -40,6 +80,8 @@ def record_expected(
     with tempfile.TemporaryDirectory(prefix="pgcourse-record-") as tmp:
         work, record = Path(tmp) / assignment, Path(tmp) / "record"
         shutil.copytree(source / assignment, work)
+        recorded = record / f"{assignment}.json"
+        table: dict = {}
         for name in course.notebooks(assignment, source):
             nb = execute.execute(
                 work / f"{name}.ipynb",
@@ -55,9 +97,12 @@ def record_expected(
                     f"solution {assignment}/{name} does not run cleanly: "
                     + "; ".join(errors)
                 )
-        recorded = record / f"{assignment}.json"
+            table = json.loads(recorded.read_text()) if recorded.exists() else {}
+            _attribute_cells(table, nb, name, f"{assignment}/{name}")
+            if table:
+                recorded.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
         dest.mkdir(parents=True, exist_ok=True)
-        if recorded.exists():
+        if table:
             shutil.copyfile(recorded, dest / f"{assignment}.json")
 
 
@@ -82,7 +127,9 @@ def _same_values(a: dict, b: dict) -> list[str]:
     diffs = sorted(set(a) ^ set(b))
     for key in sorted(set(a) & set(b)):
         x, y = a[key], b[key]
-        if "choice" in x or "choice" in y:
+        if x.get("cell") != y.get("cell"):
+            same = False
+        elif "choice" in x or "choice" in y:
             same = x == y
         else:
             same = x["shape"] == y["shape"] and np.allclose(
