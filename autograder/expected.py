@@ -35,6 +35,8 @@ from shared.checking import check_close
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 RECORD_ENV = "PGCOURSE_RECORD"
 CAPTURE_ENV = "PGCOURSE_CAPTURE"
+# Points compare mode at another folder of references (the grading tests' fixtures).
+EXPECTED_ENV = "PGCOURSE_EXPECTED"
 
 
 def _cell_count() -> int | None:
@@ -95,7 +97,8 @@ def _record(key: str, entry: dict[str, Any]) -> None:
 
 def load(assignment: str, directory: Path | None = None) -> dict[str, Any]:
     """All recorded reference values of one assignment (grading, all lectures)."""
-    path = (directory or EXPECTED_DIR) / f"{assignment}.json"
+    folder = directory or Path(os.environ.get(EXPECTED_ENV) or EXPECTED_DIR)
+    path = folder / f"{assignment}.json"
     if not path.exists():
         raise FileNotFoundError(
             f"no recorded reference values for {assignment!r} at {path}: "

@@ -170,9 +170,6 @@ def grade(
             a: test_cells(template(settings, a), a)
             for a in sorted({t.assignment for t in tasks} | set(wanted or []))
         }
-        for row in rows:
-            cells = structure.get(row.assignment, {}).get(row.notebook, [])
-            row.max_score = sum(points for _, points in cells)
         finished = read_journal(journal)
         results = [
             finished[t.key]
@@ -193,11 +190,15 @@ def grade(
                 path = out / "feedback" / relative
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(page, encoding="utf-8")
-            _append(journal, result)
+            if result.final:
+                _append(journal, result)
             results.append(result)
             if progress:
                 progress(result)
     rows += [row for result in results for row in result.rows]
+    for row in rows:
+        cells = structure.get(row.assignment, {}).get(row.notebook, [])
+        row.max_score = row.max_score or sum(points for _, points in cells)
     rows.sort(key=lambda r: (r.student_id, r.assignment, r.notebook))
     write_csv(out / "grades.csv", rows)
     gradebook.write(out / "gradebook.db", rows, structure)

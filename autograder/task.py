@@ -63,6 +63,8 @@ class Result:
     fingerprint: str
     rows: list[Row]
     pages: dict[str, str] = field(default_factory=dict)
+    # False when the grader itself failed: a resumed run tries the task again.
+    final: bool = True
 
 
 _templates: dict[tuple[str, str, int], Path] = {}
@@ -141,6 +143,7 @@ def grade_task(task: Task, settings: Settings) -> Result:
     try:
         _grade(task, settings, result)
     except Exception as err:  # noqa: BLE001 - one bad submission never stops a batch
+        result.final = False
         result.rows = [
             _row(task, name, "error", f"grader failure: {type(err).__name__}: {err}", 0)
             for name in course.notebooks(task.assignment, settings.source)

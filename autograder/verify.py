@@ -141,6 +141,13 @@ def score(
             for case, entry in references.items()
             if entry.get("cell") == grade_id and entry.get("notebook") == notebook
         ]
+        if not keys:
+            # `make release` refuses a test cell without keys, so the references are
+            # stale; grading on the kernel's word alone would be cheatable.
+            raise RuntimeError(
+                f"no recorded reference values for test cell {grade_id!r} of "
+                f"{assignment}/{notebook}: run `make release` to re-record them"
+            )
         problem = None
         for case in keys:
             found = captures.get((f"{assignment}/{case}", cell.get("execution_count")))

@@ -40,7 +40,7 @@ SQUARE_LOOPS = """def square(x):
 
 @pytest.fixture(scope="module")
 def graded(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, tiny_expected: Path
 ) -> tuple[dict[str, Row], Path, str]:
     tmp = tmp_path_factory.mktemp("grading")
     subs, out = tmp / "submissions", tmp / "out"
@@ -75,6 +75,8 @@ def graded(
         str(out),
         "--source",
         str(FIXTURES),
+        "--expected",
+        str(tiny_expected),
         "--workers",
         "2",
         "--timeout",
@@ -188,9 +190,11 @@ def test_feedback_shows_parts_but_never_hidden_tests(
         assert "BEGIN HIDDEN" not in page
 
 
-def test_validate_exit_codes(tmp_path: Path) -> None:
+def test_validate_exit_codes(tmp_path: Path, tiny_expected: Path) -> None:
     """Check that validate fails on a failing visible test, unlike nbgrader validate"""
-    ok = run_cli("validate", str(SOLUTION))
+    ok = run_cli(
+        "validate", str(SOLUTION), env={"PGCOURSE_EXPECTED": str(tiny_expected)}
+    )
     assert ok.returncode == 0 and "2 passed, 0 failed" in ok.stdout, ok.stdout
     generate_release("00_tiny", tmp_path / "rel", source=FIXTURES)
     stub = run_cli("validate", str(tmp_path / "rel" / "00_tiny.ipynb"))
