@@ -6,19 +6,36 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "solutions"
 
 
-def run_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m autograder ARGS` from the repository root."""
+    import os
+
     return subprocess.run(
         [sys.executable, "-m", "autograder", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture(scope="session")
+def tiny_expected(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny fixture's hidden-test references, recorded from its solution."""
+    from autograder.release import record_expected
+
+    folder = tmp_path_factory.mktemp("tiny-expected")
+    record_expected("00_tiny", folder, source=FIXTURES)
+    return folder
 
 
 def free_port() -> int:
