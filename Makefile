@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 	touch $(STAMP)
 
+# .venv/bin goes first on the PATH: nbgrader's formgrader runs the `alembic` command
+# to create its gradebook, and fails (HTTP 500) when it is not found.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(ROOT_FLAG) $(LAB_ARGS)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --notebook-dir=$(LAB_DIR) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: $(STAMP) lint browser
 	PGCOURSE_STATIC=1 $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,26 @@ import nbformat
 from autograder import course
 
 FIELDS = ("title", "summary", "goals", "prerequisites", "minutes")
+# The branch whose lectures/ the "Open in Colab" links open.
+BRANCH = "main"
+
+
+def repository_url(pyproject: Path = course.REPO / "pyproject.toml") -> str:
+    """The course's repository, [project.urls] Repository in pyproject.toml."""
+    with pyproject.open("rb") as f:
+        return str(tomllib.load(f)["project"]["urls"]["Repository"])
+
+
+def colab_url(lecture_path: str, repo_url: str) -> str:
+    """Colab's address for lectures/LECTURE_PATH of a GitHub repository."""
+    prefix = "https://github.com/"
+    if not repo_url.startswith(prefix):
+        raise ValueError(f"Colab opens notebooks from GitHub only, not {repo_url}")
+    slug = repo_url.removeprefix(prefix).removesuffix(".git").strip("/")
+    return (
+        f"https://colab.research.google.com/github/{slug}/blob/{BRANCH}/"
+        f"lectures/{lecture_path}"
+    )
 
 
 @dataclass
@@ -57,10 +78,12 @@ def render(source: Path = course.SOLUTIONS) -> str:
         "",
         "Open a notebook, solve the parts marked `## Part X (N points)`, and",
         "self-check with its test cells or `python -m autograder validate NOTEBOOK`.",
+        "Without a local install, open it on Colab and run its first code cell.",
         "",
-        "| lecture | time | points | prerequisites |",
-        "|---|---|---|---|",
+        "| lecture | time | points | prerequisites | Colab |",
+        "|---|---|---|---|---|",
     ]
+    repo_url = repository_url()
     sections: list[str] = []
     for assignment in course.assignments(source):
         for name in course.notebooks(assignment, source):
@@ -68,7 +91,7 @@ def render(source: Path = course.SOLUTIONS) -> str:
             prereq = "; ".join(lec.prerequisites) or "none"
             lines.append(
                 f"| [{lec.title}]({lec.path}) | {lec.minutes} min | {lec.points:g} "
-                f"| {prereq} |"
+                f"| {prereq} | [open]({colab_url(lec.path, repo_url)}) |"
             )
             sections += ["", f"## {lec.title}", "", lec.summary, "", "Goals:", ""]
             sections += [f"- {goal}" for goal in lec.goals]

@@ -28,7 +28,7 @@ def _start_value(control: Any) -> Any:
 
 
 def interact(draw: Callable[..., Any], **controls: Any) -> None:
-    """Draw a figure with sliders, or once statically when headless (lectures 03-08)."""
+    """Draw a figure with sliders, or once statically when headless (all lectures)."""
     if headless():
         draw(**{name: _start_value(c) for name, c in controls.items()})
         return

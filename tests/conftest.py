@@ -47,14 +47,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_lab(notebook_dir: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `make lab` headless on a free port; return the process and its base URL."""
+def start_lab(
+    notebook_dir: Path | None = None, lab_args: str = ""
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `make lab` headless on a free port; return the process and its base URL.
+
+    LAB_ARGS are more options for jupyter lab, e.g. `--CourseDirectory.db_url=...`.
+    """
     import json
     import time
     import urllib.request
 
     port = free_port()
     args = f"--no-browser --port {port} --ip 127.0.0.1 --IdentityProvider.token=''"
+    args = f"{args} {lab_args}".strip()
     where = [f"LAB_DIR={notebook_dir}"] if notebook_dir is not None else []
     proc = subprocess.Popen(
         ["make", "lab", f"LAB_ARGS={args}", *where],

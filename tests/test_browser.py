@@ -1,8 +1,10 @@
-"""A real browser: headless Chromium opens lecture 01 in JupyterLab (`make lab`).
+"""A real browser: headless Chromium in JupyterLab (`make lab`).
 
-It runs the lecture's setup cell and a cell of its own, reads the output, checks that
-nbgrader's Validate button is on the toolbar, and saves a screenshot to
-test-artifacts/browser/.
+It opens lecture 01, runs its Colab install cell (which must do nothing here), its
+setup cell and a cell of its own, reads the output and checks that nbgrader's
+Validate button is on the toolbar. Then it opens nbgrader's formgrader on the
+repository root (`make lab LAB_DIR=.`, as instructors do) and checks that it lists
+every lecture. Screenshots go to test-artifacts/browser/.
 """
 
 from __future__ import annotations
@@ -63,17 +65,19 @@ def test_lecture_runs_in_jupyterlab(chromium: str, tmp_path: Path) -> None:
             expect(status.first).to_be_visible(timeout=120_000)
             expect(page.get_by_role("button", name="Validate")).to_be_visible()
 
-            # Run the lecture's own setup cell (the first code cell).
-            setup = page.locator(".jp-CodeCell").first
-            setup.locator(".jp-InputArea-editor").click()
-            page.keyboard.press("Shift+Enter")
-            expect(setup.locator(".jp-InputPrompt")).to_have_text(
-                "[1]:", timeout=120_000
-            )
-            assert (
-                setup.locator(".jp-OutputArea-output[data-mime-type*='error']").count()
-                == 0
-            )
+            # Run the Colab install cell, then the lecture's setup cell: the first
+            # two code cells. `shared` is importable here, so the first prints nothing.
+            code_cells = page.locator(".jp-CodeCell")
+            install, setup = code_cells.nth(0), code_cells.nth(1)
+            for count, cell in enumerate((install, setup), start=1):
+                cell.locator(".jp-InputArea-editor").click()
+                page.keyboard.press("Shift+Enter")
+                expect(cell.locator(".jp-InputPrompt")).to_have_text(
+                    f"[{count}]:", timeout=120_000
+                )
+                errors = cell.locator(".jp-OutputArea-output[data-mime-type*='error']")
+                assert errors.count() == 0
+            assert install.locator(".jp-OutputArea-output").count() == 0
 
             # A cell of our own, below it: the kernel sees the course library.
             page.keyboard.press("Escape")
@@ -89,4 +93,39 @@ def test_lecture_runs_in_jupyterlab(chromium: str, tmp_path: Path) -> None:
             browser.close()
     finally:
         stop_lab(proc)
+    assert shot.stat().st_size > 10_000
+
+
+def test_formgrader_lists_the_lectures(chromium: str, tmp_path: Path) -> None:
+    """Check that the formgrader, served from the repository root, lists each lecture"""
+    from playwright.sync_api import expect, sync_playwright
+
+    before = {p.name for p in REPO.iterdir()}
+    # LAB_DIR=. as in the README; the gradebook goes to a scratch folder, so that the
+    # test neither creates nor touches an instructor's gradebook.db in the checkout
+    gradebook = tmp_path / "gradebook.db"
+    proc, base = start_lab(
+        Path("."), lab_args=f"--CourseDirectory.db_url=sqlite:///{gradebook}"
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "formgrader.png"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=chromium, headless=True, args=FLAGS
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{base}/formgrader")
+            heading = page.get_by_role("heading", name="Manage Assignments")
+            expect(heading).to_be_visible(timeout=60_000)
+            # one row per lecture (nbgrader's source folder is solutions/), by name
+            expect(page.locator("td.name a")).to_have_text(
+                course.assignments(), timeout=60_000
+            )
+            page.screenshot(path=str(shot), full_page=True)
+            browser.close()
+    finally:
+        stop_lab(proc)
+    assert gradebook.is_file(), "the formgrader did not use the scratch gradebook"
+    assert {p.name for p in REPO.iterdir()} == before, "the formgrader left files"
     assert shot.stat().st_size > 10_000
