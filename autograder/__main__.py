@@ -22,6 +22,16 @@ def _grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.no_sandbox:
+        print(
+            "WARNING: --no-sandbox: student code runs with your rights and can read "
+            "the references and write anywhere you can. Use it for trusted code only.",
+            file=sys.stderr,
+        )
+    else:
+        from autograder import sandbox
+
+        print(sandbox.describe(), file=sys.stderr)
     bar = tqdm(total=0, unit="submission", file=sys.stderr, dynamic_ncols=True)
 
     def started(done: int, total: int) -> None:

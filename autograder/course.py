@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.sandbox import ENV, Spec
+
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 LECTURES = REPO / "lectures"
@@ -32,6 +34,9 @@ def nbgrader_config(timeout: int) -> str:
             # Huge outputs are cut in the autograded notebook, so never stored whole.
             "c.LimitOutput.max_lines = 1000",
             "c.LimitOutput.max_traceback = 100",
+            # Kernels start in autograder.sandbox when PGCOURSE_SANDBOX is set.
+            "from autograder.sandbox import configure_nbgrader",
+            "configure_nbgrader(c)",
             "",
         ]
     )
@@ -75,11 +80,12 @@ def run_nbgrader(
     *args: str,
     timeout: float | None = None,
     env: dict[str, str] | None = None,
-    sandbox: bool = False,
+    sandbox: Spec | None = None,
 ) -> Completed:
     """Run `nbgrader ARGS` in course ROOT; kill its process group on timeout.
 
-    With SANDBOX, the kernels nbgrader starts run in `autograder.sandbox`.
+    With SANDBOX, the kernels nbgrader starts run in `autograder.sandbox` with that
+    spec (the course's nbgrader_config.py installs the sandboxing kernel manager).
     """
     cmd = [
         sys.executable,
@@ -88,11 +94,8 @@ def run_nbgrader(
         *args,
         "--CourseDirectory.root=" + str(root),
     ]
-    if sandbox:
-        from autograder import sandbox as box
-
-        cmd.append(f"--Execute.kernel_manager_class={box.KERNEL_MANAGER}")
-        env = {**(env or {}), **box.environment(root)}
+    if sandbox is not None:
+        env = {**(env or {}), ENV: sandbox.to_json()}
     proc = subprocess.Popen(
         cmd,
         cwd=root,

@@ -163,8 +163,14 @@ def grade(
     if regrade and journal.exists():
         journal.unlink()
     with tempfile.TemporaryDirectory(prefix="pgg-") as tmp:
+        hide = (submissions.resolve(), out.resolve()) if sandbox else None
         settings = Settings(
-            source, expected, Path(tmp), timeout, notebook_timeout, sandbox
+            source.resolve(),
+            expected.resolve(),
+            Path(tmp),
+            timeout,
+            notebook_timeout,
+            hide,
         )
         structure = {
             a: test_cells(template(settings, a), a)

@@ -8,9 +8,11 @@ file is an ordinary nbgrader gradebook: ``nbgrader export`` and the formgrader r
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
 
 from autograder import course
 from autograder.execute import environment
@@ -24,7 +26,13 @@ def write(path: Path, rows: list[Row], structure: Structure) -> None:
     """Create or update PATH with every row's points per test cell (upserts only)."""
     # nbgrader checks the schema with the `alembic` program next to this interpreter.
     path_env = {"PATH": course.with_bin(os.environ.get("PATH", ""))}
-    with environment(path_env), Gradebook(f"sqlite:///{path}") as gb:
+    with (
+        warnings.catch_warnings(),
+        environment(path_env),
+        Gradebook(f"sqlite:///{path}") as gb,
+    ):
+        # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; harmless.
+        warnings.simplefilter("ignore", SAWarning)
         for assignment, notebooks in structure.items():
             gb.update_or_create_assignment(assignment)
             for notebook, cells in notebooks.items():

@@ -26,6 +26,7 @@ from autograder import course, feedback, normalise, verify
 from autograder.execute import TIMEOUT, error_text
 from autograder.expected import CAPTURE_ENV
 from autograder.rows import Row
+from autograder.sandbox import Spec
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,18 @@ class Settings:
     scratch: Path
     timeout: int = 120
     notebook_timeout: float = 1800
-    sandbox: bool = True
+    # Paths a sandboxed kernel must not see besides the course's own (submissions, OUT);
+    # None runs kernels without a sandbox (trusted code only).
+    hide: tuple[Path, ...] | None = ()
+
+    def sandbox(self) -> Spec | None:
+        """What the kernel may see: the library and Python, not the references."""
+        if self.hide is None:
+            return None
+        repo = course.REPO
+        hidden = [repo, repo / "autograder" / "expected", self.scratch]
+        hidden += [self.source, self.expected, *self.hide]
+        return Spec(hide=hidden, reveal=[repo / "shared", repo / "autograder"])
 
 
 @dataclass
@@ -213,7 +225,7 @@ def _grade_in(
         "--force",
         timeout=settings.notebook_timeout,
         env={CAPTURE_ENV: str(capture)},
-        sandbox=settings.sandbox,
+        sandbox=settings.sandbox(),
     )
     references = json.loads((settings.expected / f"{task.assignment}.json").read_text())
     for name, extra in notes.items():
