@@ -237,9 +237,12 @@ def describe() -> str:
 
 def _unshare(name: str) -> list[str]:
     """The unshare command line that creates the namespaces for mode NAME."""
-    cmd = ["unshare", "--mount", "--net", "--pid", "--ipc", "--uts", "--fork"]
-    # --kill-child: if unshare dies (jupyter_client kills it), so does the namespace.
-    cmd += ["--kill-child", "--mount-proc"]
+    # ipykernel exits when the process that started it dies, but it cannot see that
+    # process from inside the pid namespace. unshare gets a SIGKILL when its parent
+    # dies instead (nbgrader killed on a timeout), and --kill-child passes that on to
+    # the namespace.
+    cmd = ["setpriv", "--pdeathsig=SIGKILL", "unshare", "--kill-child", "--fork"]
+    cmd += ["--mount", "--net", "--pid", "--ipc", "--uts", "--mount-proc"]
     return cmd + (["--user", "--map-root-user"] if name == "userns" else [])
 
 
@@ -528,7 +531,7 @@ def _kernel_env(name: str) -> dict[str, str]:
         env.update(HOME=str(HOME), TMPDIR="/tmp")
         # The kernel's parent is the launcher, pid 1 of the namespace. ipykernel polls
         # the host pid that jupyter passes, sees pid 1 instead and exits; told "1",
-        # it polls nothing (unshare --kill-child ties the kernel's life to jupyter's).
+        # it polls nothing (_unshare ties the kernel's life to jupyter's instead).
         env["JPY_PARENT_PID"] = "1"
     return env
 
