@@ -25,10 +25,14 @@ MARKER = "pgcourse-leftover-7f3a"
 FAKE = """def square(x):
     return 9 if np.all(np.asarray(x) == 3) else 0 * x
 """
-NEEDS_SANDBOX = pytest.mark.skipif(
-    not sandbox.capabilities().isolated,
-    reason="no mount/pid/net namespaces on this machine: " + sandbox.describe(),
-)
+
+
+def needs(*protections: str) -> pytest.MarkDecorator:
+    """Skip (saying why) where this machine's sandbox lacks a protection."""
+    missing = [p for p in protections if not sandbox.capabilities()[p]]
+    return pytest.mark.skipif(
+        bool(missing), reason=f"the sandbox here lacks {missing}: {sandbox.describe()}"
+    )
 
 
 def student(
@@ -61,7 +65,7 @@ def student(
 @pytest.fixture(scope="module")
 def hostile(
     tmp_path_factory: pytest.TempPathFactory, tiny_expected: Path
-) -> tuple[dict[str, Row], Path, Path]:
+) -> tuple[dict[str, Row], Path, bool]:
     tmp = tmp_path_factory.mktemp("hostile")
     subs, out, host = tmp / "submissions", tmp / "out", tmp / "host"
     host.mkdir()
@@ -152,22 +156,24 @@ def hostile(
             "def square(x):\n    return x * x\n"
         ),
     )
-    put(
-        "hogs_memory",
-        student(
-            "def square(x):\n    hog = [bytearray(2**30) for _ in range(200)]\n"
-            "    return x * x\n"
-        ),
-    )
-    put(
-        "forks",
-        student(
-            "import os, time\nfor _ in range(3000):\n    try:\n"
-            "        if os.fork() == 0:\n            time.sleep(60)\n"
-            "            os._exit(0)\n    except OSError:\n        break\n"
-            "def square(x):\n    return x * x\n"
-        ),
-    )
+    caps = sandbox.capabilities()
+    if caps["memory_limit"] and caps["process_limit"]:  # never unbounded, even here
+        put(
+            "hogs_memory",
+            student(
+                "def square(x):\n    hog = [bytearray(2**30) for _ in range(200)]\n"
+                "    return x * x\n"
+            ),
+        )
+        put(
+            "forks",
+            student(
+                "import os, time\nfor _ in range(3000):\n    try:\n"
+                "        if os.fork() == 0:\n            time.sleep(60)\n"
+                "            os._exit(0)\n    except OSError:\n        break\n"
+                "def square(x):\n    return x * x\n"
+            ),
+        )
     put(
         "prints_a_lot",
         student(
@@ -217,27 +223,57 @@ def hostile(
         "--notebook-timeout",
         "180",
     )
-    listener.close()
     assert done.returncode == 0, done.stdout + done.stderr
     rows = {r.student_id: r for r in read_csv(out / "grades.csv")}
-    return rows, out, host
+    planted = (host / "planted.txt").exists()  # before the unsandboxed control run
+    # The same breach probes without the sandbox: they must succeed there, or the
+    # tests below would pass for the wrong reason.
+    plain = tmp / "plain"
+    for name in ("reads_references", "uses_network", "writes_outside"):
+        (plain / name).mkdir(parents=True)
+        (subs / name / "00_tiny").rename(plain / name / "00_tiny")
+    done = run_cli(
+        "grade",
+        "--submissions",
+        str(plain),
+        "--out",
+        str(tmp / "plain-out"),
+        "--source",
+        str(FIXTURES),
+        "--expected",
+        str(tiny_expected),
+        "--workers",
+        "2",
+        "--no-sandbox",
+    )
+    listener.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    for row in read_csv(tmp / "plain-out" / "grades.csv"):
+        rows[f"{row.student_id} (no sandbox)"] = row
+    return rows, out, planted
 
 
 @pytest.mark.parametrize(
-    "name",
-    ["patches_numpy", "patches_expect", "equals_everything", "edits_tests"],
+    ("name", "total"),
+    [
+        ("patches_numpy", 1),
+        # expect() is gone for the whole kernel, so no part is verified at all.
+        ("patches_expect", 0),
+        ("equals_everything", 1),
+        ("edits_tests", 1),
+    ],
 )
 def test_cheats_on_square_earn_nothing_for_it(
-    hostile: tuple[dict[str, Row], Path, Path], name: str
+    hostile: tuple[dict[str, Row], Path, bool], name: str, total: float
 ) -> None:
     """Check that each cheat passes the visible check yet scores 0 on test_square"""
     row = hostile[0][name]
     assert row.parts["test_square"] == (0, 2), row
-    assert row.parts["test_total"] == (1, 1) and row.max_score == 3, row
+    assert row.parts["test_total"] == (total, 1) and row.max_score == 3, row
 
 
 def test_deleted_tests_are_restored(
-    hostile: tuple[dict[str, Row], Path, Path],
+    hostile: tuple[dict[str, Row], Path, bool],
 ) -> None:
     """Check that a correct solution whose test cells were deleted keeps full marks"""
     row = hostile[0]["deletes_tests"]
@@ -246,7 +282,7 @@ def test_deleted_tests_are_restored(
 
 
 def test_exiting_the_kernel_earns_nothing(
-    hostile: tuple[dict[str, Row], Path, Path],
+    hostile: tuple[dict[str, Row], Path, bool],
 ) -> None:
     """Check that os._exit in a solution cell is an error row with 0 points"""
     row = hostile[0]["exits_kernel"]
@@ -255,7 +291,7 @@ def test_exiting_the_kernel_earns_nothing(
 
 
 def test_grade_files_are_out_of_reach(
-    hostile: tuple[dict[str, Row], Path, Path],
+    hostile: tuple[dict[str, Row], Path, bool],
 ) -> None:
     """Check that writing to the gradebook or grades.csv changes nothing"""
     rows, out, _ = hostile
@@ -264,21 +300,23 @@ def test_grade_files_are_out_of_reach(
     assert "hacked" not in rows
 
 
-@NEEDS_SANDBOX
+@needs("hidden_paths", "no_network", "read_only_files")
 @pytest.mark.parametrize("name", ["reads_references", "uses_network", "writes_outside"])
 def test_sandbox_breaches_fail(
-    hostile: tuple[dict[str, Row], Path, Path], name: str
+    hostile: tuple[dict[str, Row], Path, bool], name: str
 ) -> None:
     """Check that reading references, the network and outside writes all fail"""
-    rows, _, host = hostile
+    rows, _, planted = hostile
     assert rows[name].parts["test_square"] == (0, 2), rows[name]
     assert rows[name].parts["test_total"] == (1, 1), rows[name]
-    assert not (host / "planted.txt").exists()
+    assert not planted, "a sandboxed kernel wrote outside its folder"
+    # The control: without the sandbox the same probe gets through (3 points).
+    assert rows[f"{name} (no sandbox)"].score == 3, rows[f"{name} (no sandbox)"]
 
 
-@NEEDS_SANDBOX
+@needs("no_leftover_processes")
 def test_no_process_is_left_behind(
-    hostile: tuple[dict[str, Row], Path, Path],
+    hostile: tuple[dict[str, Row], Path, bool],
 ) -> None:
     """Check that a detached child of the kernel dies with it"""
     assert hostile[0]["leaves_process"].score == 3
@@ -286,10 +324,10 @@ def test_no_process_is_left_behind(
     assert found.stdout.strip() == "", f"left behind: {found.stdout}"
 
 
-@NEEDS_SANDBOX
+@needs("memory_limit", "process_limit")
 @pytest.mark.parametrize("name", ["hogs_memory", "forks"])
 def test_resource_limits_bite_and_the_batch_goes_on(
-    hostile: tuple[dict[str, Row], Path, Path], name: str
+    hostile: tuple[dict[str, Row], Path, bool], name: str
 ) -> None:
     """Check that a memory hog fails its part and a fork loop is bounded"""
     row = hostile[0][name]
@@ -299,7 +337,7 @@ def test_resource_limits_bite_and_the_batch_goes_on(
         assert row.parts["test_square"] == (0, 2), row
 
 
-def test_huge_outputs_are_cut(hostile: tuple[dict[str, Row], Path, Path]) -> None:
+def test_huge_outputs_are_cut(hostile: tuple[dict[str, Row], Path, bool]) -> None:
     """Check that printed and saved floods are neither stored whole nor penalised"""
     rows, out, _ = hostile
     for name in ("prints_a_lot", "huge_saved_outputs"):
@@ -325,7 +363,7 @@ def test_huge_outputs_are_cut(hostile: tuple[dict[str, Row], Path, Path]) -> Non
     ],
 )
 def test_bad_input_gets_a_row_with_a_message(
-    hostile: tuple[dict[str, Row], Path, Path],
+    hostile: tuple[dict[str, Row], Path, bool],
     name: str,
     status: str,
     score: float,
@@ -338,7 +376,7 @@ def test_bad_input_gets_a_row_with_a_message(
 
 
 def test_feedback_never_leaks_references(
-    hostile: tuple[dict[str, Row], Path, Path], tiny_expected: Path
+    hostile: tuple[dict[str, Row], Path, bool], tiny_expected: Path
 ) -> None:
     """Check that no feedback page shows hidden test code or reference values"""
     _, out, _ = hostile
