@@ -13,6 +13,7 @@ from nbformat import NotebookNode
 
 from autograder import course, execute, index
 from autograder.expected import EXPECTED_DIR, RECORD_ENV
+from autograder.verify import grade_id, test_cells
 
 
 def generate_release(
@@ -34,22 +35,6 @@ def generate_release(
         shutil.copytree(released, dest)
 
 
-def _grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def _test_cells(nb: NotebookNode) -> list[NotebookNode]:
-    """nbgrader test cells (graded code cells that are not solutions) with points."""
-    return [
-        c
-        for c in nb.cells
-        if c.cell_type == "code"
-        and c.metadata.get("nbgrader", {}).get("grade")
-        and not c.metadata.get("nbgrader", {}).get("solution")
-        and float(c.metadata.get("nbgrader", {}).get("points", 0)) > 0
-    ]
-
-
 def _attribute_cells(table: dict, nb: NotebookNode, name: str, label: str) -> None:
     """Replace each new entry's execution count by the grade_id of the cell it ran in.
 
@@ -58,14 +43,19 @@ def _attribute_cells(table: dict, nb: NotebookNode, name: str, label: str) -> No
     inside the student's kernel, so that is an error.
     """
     by_count = {
-        c.execution_count: _grade_id(c) for c in nb.cells if c.cell_type == "code"
+        c.execution_count: grade_id(c) for c in nb.cells if c.cell_type == "code"
     }
     for entry in table.values():
         if "count" in entry:
             entry["cell"] = by_count.get(entry.pop("count"))
             entry["notebook"] = name
     covered = {e.get("cell") for e in table.values() if e.get("notebook") == name}
-    bare = [g for c in _test_cells(nb) if (g := _grade_id(c)) not in covered]
+    bare = [
+        g
+        for c in test_cells(nb)
+        if float(c.metadata["nbgrader"].get("points", 0)) > 0
+        and (g := grade_id(c)) not in covered
+    ]
     if bare:
         raise RuntimeError(
             f"{label}: test cell(s) {bare} call no expect()/expect_choice() in their "

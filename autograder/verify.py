@@ -95,7 +95,8 @@ def _matches(reference: dict[str, Any], captured: dict[str, Any]) -> bool:
     return True
 
 
-def _grade_id(cell: NotebookNode) -> str | None:
+def grade_id(cell: NotebookNode) -> str | None:
+    """The nbgrader grade_id of CELL, if it has one."""
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
@@ -121,31 +122,31 @@ def score(
     """A verdict for every test cell of TEMPLATE (its points, never the student's)."""
     ran: dict[str | None, NotebookNode] = {}
     for cell in executed.cells:
-        ran.setdefault(_grade_id(cell), cell)
+        ran.setdefault(grade_id(cell), cell)
     verdicts = []
     for reference_cell in test_cells(template):
-        grade_id = str(_grade_id(reference_cell))
+        gid = str(grade_id(reference_cell))
         points = float(reference_cell.metadata["nbgrader"].get("points", 0))
-        cell = ran.get(grade_id)
+        cell = ran.get(gid)
         if cell is None or cell.cell_type != "code":
-            verdicts.append(Verdict(grade_id, 0, points, "the test cell did not run"))
+            verdicts.append(Verdict(gid, 0, points, "the test cell did not run"))
             continue
         judged = NotebookNode({**cell, "metadata": reference_cell.metadata})
         got, _ = determine_grade(judged)
         if got is None or got < points:
             # The feedback page explains in-kernel failures from the cell's outputs.
-            verdicts.append(Verdict(grade_id, float(got or 0), points, None))
+            verdicts.append(Verdict(gid, float(got or 0), points, None))
             continue
         keys = [
             case
             for case, entry in references.items()
-            if entry.get("cell") == grade_id and entry.get("notebook") == notebook
+            if entry.get("cell") == gid and entry.get("notebook") == notebook
         ]
-        if not keys:
+        if not keys and points > 0:
             # `make release` refuses a test cell without keys, so the references are
             # stale; grading on the kernel's word alone would be cheatable.
             raise RuntimeError(
-                f"no recorded reference values for test cell {grade_id!r} of "
+                f"no recorded reference values for test cell {gid!r} of "
                 f"{assignment}/{notebook}: run `make release` to re-record them"
             )
         problem = None
@@ -157,5 +158,5 @@ def score(
             if not all(_matches(references[case], item) for item in found):
                 problem = MISMATCH
                 break
-        verdicts.append(Verdict(grade_id, 0 if problem else points, points, problem))
+        verdicts.append(Verdict(gid, 0 if problem else points, points, problem))
     return verdicts

@@ -28,6 +28,26 @@ def run_cli(
     )
 
 
+def grade_tiny(
+    subs: Path, out: Path, expected: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m autograder grade` on the tiny fixture course; asserts it exits 0."""
+    done = run_cli(
+        "grade",
+        "--submissions",
+        str(subs),
+        "--out",
+        str(out),
+        "--source",
+        str(FIXTURES),
+        "--expected",
+        str(expected),
+        *extra,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
 @pytest.fixture(scope="session")
 def tiny_expected(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny fixture's hidden-test references, recorded from its solution."""

@@ -10,7 +10,7 @@ import pytest
 
 from autograder.grade import Row, read_csv
 from autograder.release import generate_release
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, grade_tiny, run_cli
 
 SOLUTION = FIXTURES / "00_tiny" / "00_tiny.ipynb"
 
@@ -67,22 +67,7 @@ def graded(
     (subs / "no_folder").mkdir()
     (subs / "no_folder" / "other_course_work").mkdir()
 
-    done = run_cli(
-        "grade",
-        "--submissions",
-        str(subs),
-        "--out",
-        str(out),
-        "--source",
-        str(FIXTURES),
-        "--expected",
-        str(tiny_expected),
-        "--workers",
-        "2",
-        "--timeout",
-        "10",
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = grade_tiny(subs, out, tiny_expected, "--workers", "2", "--timeout", "10")
     rows = {
         r.student_id: r
         for r in read_csv(out / "grades.csv")

@@ -14,7 +14,7 @@ import pytest
 
 from autograder.grade import JOURNAL, Row, read_csv
 from autograder.release import generate_release
-from tests.conftest import FIXTURES, REPO, run_cli
+from tests.conftest import FIXTURES, REPO, grade_tiny
 
 SOLUTION = FIXTURES / "00_tiny" / "00_tiny.ipynb"
 WRONG_SQUARE = "def square(x):\n    return x + x\n"
@@ -41,22 +41,7 @@ def _class(folder: Path, release: Path) -> None:
 
 
 def _grade(subs: Path, out: Path, expected: Path, *extra: str) -> str:
-    done = run_cli(
-        "grade",
-        "--submissions",
-        str(subs),
-        "--out",
-        str(out),
-        "--source",
-        str(FIXTURES),
-        "--expected",
-        str(expected),
-        "--timeout",
-        "20",
-        *extra,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    return grade_tiny(subs, out, expected, "--timeout", "20", *extra).stdout
 
 
 def _table(out: Path) -> list[tuple[str, ...]]:

@@ -17,7 +17,7 @@ import pytest
 from autograder import sandbox
 from autograder.grade import Row, read_csv
 from autograder.release import generate_release
-from tests.conftest import FIXTURES, REPO, run_cli
+from tests.conftest import FIXTURES, REPO, grade_tiny
 
 SOLUTION = FIXTURES / "00_tiny" / "00_tiny.ipynb"
 MARKER = "pgcourse-leftover-7f3a"
@@ -206,24 +206,7 @@ def hostile(
     (subs / "symlink_folder" / "00_tiny").symlink_to(subs / "renamed" / "00_tiny")
     put("correct", student())
 
-    done = run_cli(
-        "grade",
-        "--submissions",
-        str(subs),
-        "--out",
-        str(out),
-        "--source",
-        str(FIXTURES),
-        "--expected",
-        str(tiny_expected),
-        "--workers",
-        "2",
-        "--timeout",
-        "20",
-        "--notebook-timeout",
-        "180",
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    grade_tiny(subs, out, tiny_expected, "--workers", "2", "--timeout", "20")
     rows = {r.student_id: r for r in read_csv(out / "grades.csv")}
     planted = (host / "planted.txt").exists()  # before the unsandboxed control run
     # The same breach probes without the sandbox: they must succeed there, or the
@@ -232,22 +215,10 @@ def hostile(
     for name in ("reads_references", "uses_network", "writes_outside"):
         (plain / name).mkdir(parents=True)
         (subs / name / "00_tiny").rename(plain / name / "00_tiny")
-    done = run_cli(
-        "grade",
-        "--submissions",
-        str(plain),
-        "--out",
-        str(tmp / "plain-out"),
-        "--source",
-        str(FIXTURES),
-        "--expected",
-        str(tiny_expected),
-        "--workers",
-        "2",
-        "--no-sandbox",
+    grade_tiny(
+        plain, tmp / "plain-out", tiny_expected, "--workers", "2", "--no-sandbox"
     )
     listener.close()
-    assert done.returncode == 0, done.stdout + done.stderr
     for row in read_csv(tmp / "plain-out" / "grades.csv"):
         rows[f"{row.student_id} (no sandbox)"] = row
     return rows, out, planted
