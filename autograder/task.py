@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from autograder import course, feedback, normalise, verify
 from autograder.execute import TIMEOUT, error_text
@@ -194,14 +195,17 @@ def _grade_in(
     target.mkdir(parents=True)
     rows: dict[str, Row] = {}
     notes: dict[str, list[str]] = {}
+    releases = {
+        name: nbformat.read(
+            root / "release" / task.assignment / f"{name}.ipynb", as_version=4
+        )
+        for name in names
+    }
     for name in names:
         try:
             path, renamed = normalise.find_notebook(task.folder, name, names)
             nb = normalise.read(path, task.folder)
-            release = nbformat.read(
-                root / "release" / task.assignment / f"{name}.ipynb", as_version=4
-            )
-            prepared = normalise.prepare(nb, release)
+            prepared = normalise.prepare(nb, releases[name])
         except FileNotFoundError as err:
             rows[name] = _row(task, name, "missing", str(err), maxima[name])
             continue
@@ -249,7 +253,9 @@ def _grade_in(
                 maxima[name],
             )
         else:
-            rows[name] = _score(task, name, graded, root, references, extra, result)
+            rows[name] = _score(
+                task, name, graded, releases[name], references, extra, result
+            )
     return rows
 
 
@@ -257,15 +263,12 @@ def _score(
     task: Task,
     name: str,
     graded: Path,
-    root: Path,
+    release: NotebookNode,
     references: dict,
     notes: list[str],
     result: Result,
 ) -> Row:
     executed = nbformat.read(graded, as_version=4)
-    release = nbformat.read(
-        root / "release" / task.assignment / f"{name}.ipynb", as_version=4
-    )
     captures = verify.read_captures(graded.parent / verify.CAPTURE_NAME)
     verdicts = verify.score(
         executed, release, references, captures, task.assignment, name

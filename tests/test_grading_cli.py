@@ -10,19 +10,9 @@ import pytest
 
 from autograder.grade import Row, read_csv
 from autograder.release import generate_release
-from tests.conftest import FIXTURES, grade_tiny, run_cli
+from tests.conftest import FIXTURES, grade_tiny, run_cli, tiny_student
 
 SOLUTION = FIXTURES / "00_tiny" / "00_tiny.ipynb"
-
-
-def _with_solution(replacements: dict[str, str]) -> nbformat.NotebookNode:
-    """The reference notebook with some solution cells rewritten, as a student would."""
-    nb = nbformat.read(SOLUTION, as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in replacements:
-            cell.source = replacements[grade_id]
-    return nb
 
 
 TOTAL_WARNS = """def total(xs):
@@ -60,9 +50,9 @@ def graded(
     put("empty_file", b"")
     put("no_cells", nbformat.v4.new_notebook())
     put("no_notebook", None)
-    put("warns", _with_solution({"total": TOTAL_WARNS}))
-    put("prints_stderr", _with_solution({"square": SQUARE_PRINTS_STDERR}))
-    put("loops", _with_solution({"square": SQUARE_LOOPS}))
+    put("warns", tiny_student({"total": TOTAL_WARNS}))
+    put("prints_stderr", tiny_student({"square": SQUARE_PRINTS_STDERR}))
+    put("loops", tiny_student({"square": SQUARE_LOOPS}))
     put("zoë van der berg", nbformat.read(SOLUTION, as_version=4))
     (subs / "no_folder").mkdir()
     (subs / "no_folder" / "other_course_work").mkdir()

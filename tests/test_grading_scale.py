@@ -14,7 +14,7 @@ import pytest
 
 from autograder.grade import JOURNAL, Row, read_csv
 from autograder.release import generate_release
-from tests.conftest import FIXTURES, REPO, grade_tiny
+from tests.conftest import FIXTURES, REPO, grade_tiny, tiny_student
 
 SOLUTION = FIXTURES / "00_tiny" / "00_tiny.ipynb"
 WRONG_SQUARE = "def square(x):\n    return x + x\n"
@@ -23,10 +23,7 @@ WRONG_SQUARE = "def square(x):\n    return x + x\n"
 def _class(folder: Path, release: Path) -> None:
     """Six students: right, wrong, untouched, and right again under odd names."""
     right = nbformat.read(SOLUTION, as_version=4)
-    wrong = nbformat.read(SOLUTION, as_version=4)
-    for cell in wrong.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "square":
-            cell.source = WRONG_SQUARE
+    wrong = tiny_student({"square": WRONG_SQUARE})
     untouched = nbformat.read(release / "00_tiny.ipynb", as_version=4)
     for name, nb in [
         ("ada", right),

@@ -17,7 +17,7 @@ import pytest
 from autograder import sandbox
 from autograder.grade import Row, read_csv
 from autograder.release import generate_release
-from tests.conftest import FIXTURES, REPO, grade_tiny
+from tests.conftest import FIXTURES, REPO, grade_tiny, tiny_student
 
 SOLUTION = FIXTURES / "00_tiny" / "00_tiny.ipynb"
 MARKER = "pgcourse-leftover-7f3a"
@@ -44,15 +44,13 @@ def student(
     points: dict[str, int] | None = None,
 ) -> nbformat.NotebookNode:
     """The reference notebook edited the way a student (or a cheat) might."""
-    nb = nbformat.read(SOLUTION, as_version=4)
     edits = {**({"square": square} if square is not None else {}), **(cells or {})}
+    nb = tiny_student(edits)
     kept = []
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in drop:
             continue
-        if grade_id in edits:
-            cell.source = edits[grade_id]
         if grade_id in (points or {}):
             cell.metadata.nbgrader["points"] = (points or {})[grade_id]
         if grade_id in retype:
